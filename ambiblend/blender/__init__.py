@@ -1,0 +1,1 @@
+"""The thin Blender layer: properties, preferences, operators, panel, keyframe writer, export."""
