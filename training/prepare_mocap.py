@@ -11,7 +11,7 @@ Split (deterministic, by clip; documented in assets/MODEL_CARD.md):
 - Every other clip goes to train / val / test by a hash of its file name: 80 / 10 / 10 %.
 Frames: every ``--stride``-th frame (2 → 15 fps); the sequences' fps is set accordingly.
 Cameras: train = ``--train-views`` random cameras per clip (``random_camera``), each with its own
-bone-length variation (±10 %); val/test = the fixed ``TEST_VIEWS`` with a fixed seed, also with
+bone-length variation (±10 %); val/test = the fixed ``EVAL_VIEWS`` with a fixed seed, also with
 a seeded bone-length variation so the test skeletons differ from the training ones.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # allow `python training/prepare_mocap.py`
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.mocap.bvh import load_h36m
-from training.data.mocap import detector_like, project, random_camera, test_cameras, vary_bones
+from training.data.mocap import detector_like, project, random_camera, eval_cameras, vary_bones
 from training.data.sequences import SequenceSet
 
 DATASETS = ("Bandai-Namco-Research-Motiondataset-1", "Bandai-Namco-Research-Motiondataset-2")
@@ -90,7 +90,7 @@ def build(clips, stride: int, train_views: int) -> dict[str, dict[str, list]]:
         rng = np.random.default_rng([SEED_EVAL, i])
         body = vary_bones(world, rng)
         noise_rng = np.random.default_rng([SEED_NOISE, i])
-        for v, cam in enumerate(test_cameras(body, rng)):
+        for v, cam in enumerate(eval_cameras(body, rng)):
             cam3d = cam.to_camera(body)
             xy = project(cam3d)
             name = f"{path.stem}/v{v}"

@@ -91,13 +91,13 @@ def random_camera(joints: np.ndarray, rng: np.random.Generator, azimuth_range=(-
 
 # Test protocol: (azimuth, elevation) of each view relative to the subject's mean facing,
 # plus a small jitter from a fixed seed. Front, side, back-diagonal and elevated views.
-TEST_VIEWS = ((0.0, 5.0), (90.0, 0.0), (-135.0, 15.0), (45.0, 30.0))
+EVAL_VIEWS = ((0.0, 5.0), (90.0, 0.0), (-135.0, 15.0), (45.0, 30.0))
 
 
-def test_cameras(joints: np.ndarray, rng: np.random.Generator) -> list[Camera]:
+def eval_cameras(joints: np.ndarray, rng: np.random.Generator) -> list[Camera]:
     """The fixed test/validation views of a clip (call with a seeded rng for determinism)."""
     cams = []
-    for i, (az, el) in enumerate(TEST_VIEWS):
+    for i, (az, el) in enumerate(EVAL_VIEWS):
         focal = FOCAL_MM["phone"] if i % 2 == 0 else FOCAL_MM["webcam"]
         cams.append(place_camera(joints, az + rng.uniform(-10, 10), el + rng.uniform(-3, 3),
                                  rng.uniform(0.5, 0.8), focal))

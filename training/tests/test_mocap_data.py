@@ -1,0 +1,160 @@
+"""Virtual cameras, bone-length variation, detector-like noise and the split of prepare_mocap."""
+import json
+
+import numpy as np
+import pytest
+
+from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.skeleton import JOINT_INDEX, bone_lengths, bone_vectors
+from training.data.mocap import (FOCAL_MM, FRAME_SHORT_MM, detector_like, fill_gaps, look_at,
+                                 place_camera, project, random_camera, eval_cameras, vary_bones)
+from training.data.sequences import SequenceSet
+from training import prepare_mocap
+
+J = JOINT_INDEX
+
+
+def standing_person(frames: int = 20, facing=(0.0, 0.0, 1.0)) -> np.ndarray:
+    """(F, 17, 3) Y-up metres: a T-ish standing skeleton facing ``facing`` (horizontal)."""
+    fwd = np.asarray(facing, float) / np.linalg.norm(facing)
+    left = np.cross([0.0, 1.0, 0.0], fwd)
+    up = np.array([0.0, 1.0, 0.0])
+    pts = {
+        "pelvis": 0.95 * up, "right_hip": 0.95 * up - 0.1 * left, "right_knee": 0.5 * up - 0.1 * left,
+        "right_ankle": 0.1 * up - 0.1 * left, "left_hip": 0.95 * up + 0.1 * left,
+        "left_knee": 0.5 * up + 0.1 * left, "left_ankle": 0.1 * up + 0.1 * left,
+        "spine": 1.2 * up, "thorax": 1.4 * up, "neck": 1.5 * up, "head": 1.7 * up,
+        "left_shoulder": 1.4 * up + 0.2 * left, "left_elbow": 1.15 * up + 0.25 * left,
+        "left_wrist": 0.9 * up + 0.25 * left, "right_shoulder": 1.4 * up - 0.2 * left,
+        "right_elbow": 1.15 * up - 0.25 * left, "right_wrist": 0.9 * up - 0.25 * left,
+    }
+    one = np.stack([pts[n] for n in sorted(pts, key=J.get)])
+    walk = np.linspace(0, 1, frames)[:, None, None] * fwd  # walks 1 m forward
+    return one[None] + walk
+
+
+def test_look_at_is_a_proper_rotation_with_y_down():
+    r = look_at(np.array([0.0, 1.0, 5.0]), np.array([0.0, 1.0, 0.0]))
+    np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)
+    assert abs(np.linalg.det(r) - 1) < 1e-12
+    np.testing.assert_allclose(r[2], [0, 0, -1], atol=1e-12)  # looks along −Z
+    np.testing.assert_allclose(r[1], [0, -1, 0], atol=1e-12)  # camera y = world down
+
+
+def test_front_view_shows_subject_upright_and_mirrored():
+    body = standing_person()
+    cam = place_camera(body, azimuth_deg=0.0, elevation_deg=0.0, fill=0.6, focal_mm=FOCAL_MM["phone"])
+    cam3d = cam.to_camera(body)
+    xy = project(cam3d)
+    assert (cam3d[..., 2] > 1.0).all()  # in front of the camera all clip long
+    assert (xy[:, J["head"], 1] < xy[:, J["pelvis"], 1]).all()  # y down: head above pelvis
+    assert (xy[:, J["left_hip"], 0] > xy[:, J["right_hip"], 0]).all()  # facing us: left on image right
+    # Framing: where the subject comes nearest, the body (1.6 m + 0.08 m sole allowance) fills
+    # 60 % of the frame's short side; further away it is smaller (the camera is static).
+    height_img = np.ptp(xy[..., 1], axis=1) * FOCAL_MM["phone"] / FRAME_SHORT_MM
+    assert abs(height_img.max() - 0.6 * 1.6 / 1.68) < 0.01 and height_img.min() > 0.4
+    # Exact 2D: unit-focal projection of the stored 3D.
+    np.testing.assert_allclose(xy, cam3d[..., :2] / cam3d[..., 2:], atol=1e-12)
+
+
+def test_side_and_elevated_views():
+    body = standing_person(facing=(1.0, 0.0, 0.0))
+    side = place_camera(body, 90.0, 0.0, 0.6, 30.0).to_camera(body)
+    # At the subject's left side: the left hip is nearer the camera than the right hip.
+    assert (side[:, J["left_hip"], 2] < side[:, J["right_hip"], 2]).all()
+    high = place_camera(body, 0.0, 30.0, 0.6, 30.0)
+    assert high.centre[1] > body[:, J["head"], 1].max()  # above the head, looking down
+    assert abs(high.elevation_deg - 30.0) < 1e-12
+
+
+def test_eval_cameras_are_deterministic_and_random_cameras_cover_the_ranges():
+    body = standing_person()
+    a = eval_cameras(body, np.random.default_rng(7))
+    b = eval_cameras(body, np.random.default_rng(7))
+    assert len(a) == 4
+    for ca, cb in zip(a, b):
+        np.testing.assert_array_equal(ca.rotation, cb.rotation)
+    rng = np.random.default_rng(0)
+    cams = [random_camera(body, rng) for _ in range(300)]
+    az = np.array([c.azimuth_deg for c in cams])
+    el = np.array([c.elevation_deg for c in cams])
+    assert az.min() < -150 and az.max() > 150 and el.min() >= -10 and el.max() <= 30
+    assert {c.focal_mm for c in cams} == set(FOCAL_MM.values())
+
+
+def test_vary_bones_keeps_directions_and_symmetry_within_ten_percent():
+    body = standing_person()
+    varied = vary_bones(body, np.random.default_rng(3))
+    ratio = bone_lengths(varied) / bone_lengths(body)
+    assert (ratio >= 0.9 - 1e-9).all() and (ratio <= 1.1 + 1e-9).all() and ratio.std() > 0.01
+    np.testing.assert_allclose(ratio[:, J["left_knee"] - 1], ratio[:, J["right_knee"] - 1], atol=1e-12)
+    np.testing.assert_allclose(ratio, ratio[:1].repeat(len(ratio), 0), atol=1e-12)  # per sequence
+    u = bone_vectors(body) / bone_lengths(body)[..., None]
+    v = bone_vectors(varied) / bone_lengths(varied)[..., None]
+    np.testing.assert_allclose(u, v, atol=1e-12)
+    np.testing.assert_allclose(varied[:, 0], body[:, 0], atol=1e-12)
+
+
+def test_fill_gaps_interpolates_linearly_and_holds_ends():
+    xy = np.zeros((5, 17, 2))
+    xy[:, 3, 0] = [0, 99, 99, 3, 99]
+    missing = np.zeros((5, 17), bool)
+    missing[[1, 2, 4], 3] = True
+    out = fill_gaps(xy, missing)
+    np.testing.assert_allclose(out[:, 3, 0], [0, 1, 2, 3, 3], atol=1e-12)
+
+
+def test_detector_like_noise_matches_its_documented_model():
+    body = standing_person(frames=4000)
+    xy = project(place_camera(body, 30.0, 10.0, 0.6, 26.0).to_camera(body))
+    noisy, conf = detector_like(xy, np.random.default_rng(0))
+    assert noisy.shape == xy.shape and np.isfinite(noisy).all()
+    bbox = np.ptp(xy[..., 1], axis=1).mean()
+    err = (noisy - xy)[conf > 0]
+    # Non-extremity joints, no swaps: σ = 1.5 % of the bbox height (within 10 %).
+    pelvis = (noisy - xy)[:, J["pelvis"]][conf[:, J["pelvis"]] > 0]
+    assert abs(pelvis.std() / bbox - 0.015) < 0.0015
+    assert 0.005 < 1 - conf.mean() < 0.05  # about 0.5 %·5.5 frames of joints dropped
+    assert np.abs(err).max() < 0.5 * bbox
+
+
+def _fake_dataset(root):
+    """Two dataset folders in the published layout with tiny Bandai-like clips."""
+    from test_mocap_bvh import _bandai_like_bvh
+    for ds, contents in (("Bandai-Namco-Research-Motiondataset-1", ["dataset-1_walk", "dataset-1_kick"]),
+                         ("Bandai-Namco-Research-Motiondataset-2", ["dataset-2_walk", "dataset-2_run"])):
+        (root / ds / "cfg").mkdir(parents=True)
+        (root / ds / "data").mkdir()
+        (root / ds / "cfg" / "content_label.txt").write_text("\n".join(contents) + "\n")
+        for c, label in enumerate(contents):
+            for k in range(3):
+                stem = f"{label}_normal_{k:03d}"
+                (root / ds / "data" / f"{stem}.bvh").write_text(_bandai_like_bvh(frames=12))
+                (root / ds / "data" / f"{stem}.json").write_text(json.dumps({"content": c, "style": 0}))
+
+
+def test_prepare_writes_the_split_deterministically(tmp_path):
+    _fake_dataset(tmp_path / "data")
+    for run in ("a", "b"):
+        assert prepare_mocap.main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / run),
+                                   "--train-views", "2"]) == 0
+    test = SequenceSet.load(tmp_path / "a" / "test.npz")
+    assert "kick" in set(test.groups)  # held-out content type only in test
+    for name in ("train", "val", "test", "test_detector"):
+        path = tmp_path / "a" / f"{name}.npz"
+        if not path.exists():
+            continue
+        s = SequenceSet.load(path)
+        assert s.fps == 15.0 and (s.lengths == 6).all()
+        assert (s.poses_3d is None) == (name == "train")  # 3D never in training data
+        np.testing.assert_array_equal(s.poses_2d, SequenceSet.load(tmp_path / "b" / f"{name}.npz").poses_2d)
+    train = SequenceSet.load(tmp_path / "a" / "train.npz")
+    assert "kick" not in set(train.groups)
+    clips = lambda s: {n.split("/")[0] for n in s.names}
+    assert not clips(train) & clips(test)
+
+
+def test_prepare_rejects_a_missing_dataset(tmp_path):
+    with pytest.raises(AmbiblendError, match="Dataset folder not found"):
+        prepare_mocap.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
