@@ -1,0 +1,1 @@
+"""Calibrated multi-view cameras: calibration readers and robust triangulation (no bpy)."""
