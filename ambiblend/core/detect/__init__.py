@@ -1,0 +1,14 @@
+"""Detection stage: a video or a keypoint file → ``Keypoints2D`` (17 H36M joints in pixels).
+
+Files: ``video`` (OpenCV reader), ``mediapipe_pose`` (runner, ``detect_video``), ``landmarks``
+(33/COCO/OpenPose → H36M mapping, documented there), ``keypoint_files`` (COCO-17, OpenPose,
+``.npz``), ``gaps`` (interpolation of missing frames/joints), ``inputs`` (``read_input``).
+MediaPipe is imported only when a video is detected, so keypoint files work without it.
+"""
+from .inputs import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS, read_input
+from .keypoint_files import load_keypoints
+from .keypoints import Keypoints2D
+from .mediapipe_pose import DetectionCancelled, detect_video
+
+__all__ = ["Keypoints2D", "detect_video", "load_keypoints", "read_input", "DetectionCancelled",
+           "VIDEO_EXTENSIONS", "KEYPOINT_EXTENSIONS"]

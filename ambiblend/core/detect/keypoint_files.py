@@ -1,0 +1,178 @@
+"""Keypoint files from other detectors → ``Keypoints2D``, so users can skip MediaPipe.
+
+Accepted (all in pixels, x right, y down):
+
+- ``.npz``: our own (``Keypoints2D.save``: xy, conf, filled, fps, image_size), or any file with
+  one array of H36M joints (T, 17, 2), or (T, 17, 3) whose last channel is the confidence, under
+  ``xy``/``keypoints``/``poses_2d`` (or as its only array); optional ``conf`` (T, 17), ``fps``,
+  ``image_size`` (width, height). NaN marks a missing joint; a frame all NaN has no person.
+- COCO-17 JSON: a list of detections ``{"image_id", "keypoints": [x, y, score] * 17, "score"}``
+  (COCO results format), or a dict with ``annotations`` (and ``images`` for the size). Integer
+  image ids are frame numbers (a missing id = a frame without a person); other ids are sorted.
+- OpenPose JSON: ``{"people": [{"pose_keypoints_2d": [x, y, c] * 25}]}`` per frame (BODY_25, or
+  18 keypoints for OpenPose's COCO model): a folder of them (one per frame, in file-name order) or
+  one file (one frame).
+
+A keypoint with score 0 is missing. Where several people are in a frame, the one with the highest
+summed score is taken. Without ``image_size`` (argument or file), the size is estimated from the
+extent of the keypoints — pass it for a correct root trajectory. Without ``fps``, 30 is assumed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AmbiblendError
+from ..skeleton import NUM_JOINTS
+from .gaps import fill_gaps
+from .keypoints import Keypoints2D
+from .landmarks import LAYOUTS, to_h36m
+
+DEFAULT_FPS = 30.0
+_NPZ_KEYS = ("xy", "keypoints", "poses_2d")
+
+
+def load_keypoints(path, image_size=None, fps=None) -> Keypoints2D:
+    """Read a keypoint ``.npz``, ``.json`` or folder of OpenPose ``.json`` files (see module doc)."""
+    path = Path(path)
+    if not path.exists():
+        raise AmbiblendError(f"Keypoint file not found: {path}")
+    if path.is_dir():
+        raw = _read_openpose_folder(path)
+    elif path.suffix.lower() == ".npz":
+        raw = _read_npz(path)
+    elif path.suffix.lower() == ".json":
+        raw = _read_json(path, _load_json(path))
+    else:
+        raise AmbiblendError(f"{path.name}: unknown keypoint file type (expected .npz, .json or a folder of .json).")
+    xy, conf, filled = fill_gaps(raw["xy"], raw["conf"], raw["person"], path.name)
+    if raw.get("filled") is not None:                      # our own file keeps its earlier flags
+        filled |= raw["filled"]
+    size = image_size or raw.get("image_size") or _estimated_size(xy)
+    return Keypoints2D(xy=xy, conf=conf, filled=filled, fps=fps or raw.get("fps") or DEFAULT_FPS,
+                       image_size=tuple(size), source=str(path))
+
+
+def _estimated_size(xy: np.ndarray) -> tuple[int, int]:
+    """Smallest image holding every keypoint (a stand-in when the file states no size)."""
+    return int(np.ceil(max(xy[..., 0].max(), 1.0))) + 1, int(np.ceil(max(xy[..., 1].max(), 1.0))) + 1
+
+
+def _person_mask(xy: np.ndarray) -> np.ndarray:
+    return np.isfinite(xy).all(axis=-1).any(axis=-1)
+
+
+def _read_npz(path: Path) -> dict:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError) as exc:
+        raise AmbiblendError(f"{path.name} is not a readable .npz file ({exc}).") from exc
+    key = next((k for k in _NPZ_KEYS if k in arrays), None)
+    if key is None and len(arrays) == 1:
+        key = next(iter(arrays))
+    if key is None:
+        raise AmbiblendError(f"{path.name} holds no keypoint array (expected one named {', '.join(_NPZ_KEYS)}).")
+    pts = np.asarray(arrays[key], dtype=np.float64)
+    if pts.ndim != 3 or pts.shape[1] != NUM_JOINTS or pts.shape[2] not in (2, 3) or len(pts) == 0:
+        raise AmbiblendError(f"{path.name}: '{key}' has shape {pts.shape}; expected (frames, {NUM_JOINTS}, 2) "
+                             f"H36M joints (or (frames, {NUM_JOINTS}, 3) with confidence).")
+    conf = pts[..., 2] if pts.shape[2] == 3 else arrays.get("conf", np.ones(pts.shape[:2]))
+    xy = pts[..., :2].copy()
+    conf = np.nan_to_num(np.asarray(conf, dtype=np.float64))
+    if conf.shape != xy.shape[:2]:
+        raise AmbiblendError(f"{path.name}: 'conf' has shape {conf.shape}, expected {xy.shape[:2]}.")
+    size = arrays.get("image_size")
+    return dict(xy=xy, conf=np.clip(conf, 0.0, 1.0), person=_person_mask(xy),
+                filled=arrays["filled"].astype(bool) if "filled" in arrays else None,
+                fps=float(arrays["fps"]) if "fps" in arrays else None,
+                image_size=tuple(int(v) for v in size) if size is not None else None)
+
+
+def _load_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AmbiblendError(f"{path.name} is not a readable JSON file ({exc}).") from exc
+
+
+def _split_flat(flat, name: str):
+    """[x, y, c] * K → (points (K, 2) with NaN where c == 0, conf (K,)); K must be a known layout."""
+    a = np.asarray(flat, dtype=np.float64)
+    if a.ndim != 1 or a.size % 3 or a.size // 3 not in LAYOUTS:
+        raise AmbiblendError(f"{name}: a keypoint list has {a.size} numbers; expected 3 × 17 (COCO), "
+                             f"3 × 25 (OpenPose BODY_25) or 3 × 18 (OpenPose COCO).")
+    a = a.reshape(-1, 3)
+    conf = np.clip(np.nan_to_num(a[:, 2]), 0.0, 1.0)
+    return np.where(conf[:, None] > 0, a[:, :2], np.nan), conf
+
+
+def _frames_to_h36m(frames: list, name: str) -> dict:
+    """frames: per frame a list of flat keypoint lists (people) → raw H36M arrays."""
+    k = next((len(p) // 3 for people in frames for p in people), None)
+    if k is None:
+        raise AmbiblendError(f"No person was detected in {name}.")
+    pts, conf = np.full((len(frames), k, 2), np.nan), np.zeros((len(frames), k))
+    for t, people in enumerate(frames):
+        split = [_split_flat(p, name) for p in people]
+        if any(len(c) != k for _, c in split):
+            raise AmbiblendError(f"{name}: frames mix keypoint layouts of different sizes.")
+        if split:
+            pts[t], conf[t] = max(split, key=lambda pc: pc[1].sum())
+    xy, c = to_h36m(pts, conf, LAYOUTS[k])
+    return dict(xy=xy, conf=c, person=_person_mask(xy))
+
+
+def _openpose_people(data, name: str) -> list:
+    if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+        raise AmbiblendError(f"{name} is not an OpenPose keypoint file (no 'people' list).")
+    return [p["pose_keypoints_2d"] for p in data["people"] if p.get("pose_keypoints_2d")]
+
+
+def _natural_key(text: str):
+    return [int(s) if s.isdigit() else s for s in re.split(r"(\d+)", text)]
+
+
+def _read_openpose_folder(folder: Path) -> dict:
+    files = sorted(folder.glob("*.json"), key=lambda p: _natural_key(p.name))
+    if not files:
+        raise AmbiblendError(f"The folder {folder.name} holds no .json keypoint files.")
+    return _frames_to_h36m([_openpose_people(_load_json(f), f.name) for f in files], folder.name)
+
+
+def _read_json(path: Path, data) -> dict:
+    if isinstance(data, dict) and "people" in data:
+        return _frames_to_h36m([_openpose_people(data, path.name)], path.name)
+    images = []
+    if isinstance(data, dict) and isinstance(data.get("annotations"), list):
+        images, data = data.get("images") or [], data["annotations"]
+    if not isinstance(data, list) or not all(isinstance(d, dict) and "keypoints" in d for d in data):
+        raise AmbiblendError(f"{path.name}: not a COCO keypoint list (entries with 'keypoints') "
+                             f"nor an OpenPose file (with 'people').")
+    frames, ids = _group_by_frame(data, path.name)
+    raw = _frames_to_h36m(frames, path.name)
+    sizes = {im.get("id"): (im.get("width"), im.get("height")) for im in images if isinstance(im, dict)}
+    size = next((sizes[i] for i in ids if i in sizes and all(sizes[i])), None)
+    raw["image_size"] = size
+    return raw
+
+
+def _group_by_frame(entries: list, name: str):
+    """COCO detections → (per-frame lists of keypoint lists, ids in frame order)."""
+    ids = [d.get("image_id", i) for i, d in enumerate(entries)]
+    if all(isinstance(i, int) for i in ids):
+        first, last = min(ids), max(ids)
+        if last - first >= 1_000_000:
+            raise AmbiblendError(f"{name}: image ids span {last - first + 1} frames; too many for one clip.")
+        order = list(range(first, last + 1))
+    else:
+        order = sorted(set(map(str, ids)), key=_natural_key)
+        ids = list(map(str, ids))
+    slot = {i: t for t, i in enumerate(order)}
+    frames = [[] for _ in order]
+    for i, d in zip(ids, entries):
+        frames[slot[i]].append(d["keypoints"])
+    return frames, order
