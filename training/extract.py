@@ -1,0 +1,106 @@
+"""Detect the 2D joints of a user's own videos → a ``SequenceSet`` for unsupervised retraining.
+
+    python -m training.extract --input <video, keypoint file or folder of videos> --out own.npz
+
+Each input goes through the add-on's own ``read_input`` (MediaPipe for a video, the keypoint
+readers for ``.npz``/``.json``), so training sees exactly the 2D the add-on will lift. Frames in
+which no person was detected are interpolated there; they are not real observations, so they are
+dropped here: each contiguous run of detected frames (at least ``--min-length`` long) becomes one
+sequence, named ``<video>/<first>-<last>`` (frame numbers, inclusive), grouped by video. Poses are
+pixels with MediaPipe's per-joint confidence (0 for joints filled inside a detected frame).
+All inputs must share one frame rate (within 1 %), since the temporal losses pair frames by index.
+A folder is read non-recursively, video files only; a video without a person there is skipped
+with a message, but the run fails if nothing at all is extracted.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):  # allow `python training/extract.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ambiblend.core.detect import VIDEO_EXTENSIONS, Keypoints2D, read_input
+from ambiblend.core.errors import AmbiblendError
+from training.data.sequences import SequenceSet
+
+MIN_LENGTH = 10   # frames; shorter runs give too few temporal pairs to be worth keeping
+
+
+def detected_runs(filled: np.ndarray, min_length: int) -> list[tuple[int, int]]:
+    """(T,) bool "no person" flags → [(start, stop)) of detected runs at least min_length long."""
+    seen = np.concatenate([[False], ~np.asarray(filled, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(seen.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_length]
+
+
+def list_inputs(path: Path) -> list[Path]:
+    """A file → [it]; a folder → its video files, sorted by name."""
+    if not path.exists():
+        raise AmbiblendError(f"Input not found: {path}")
+    if path.is_file():
+        return [path]
+    videos = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+    if not videos:
+        raise AmbiblendError(f"The folder {path.name} holds no video files ({', '.join(VIDEO_EXTENSIONS)}).")
+    return videos
+
+
+def to_sequence_set(clips: list[Keypoints2D], min_length: int = MIN_LENGTH) -> SequenceSet:
+    """Detected clips → one SequenceSet of their detected runs (see module docstring)."""
+    fps = clips[0].fps
+    odd = [Path(c.source).name for c in clips if abs(c.fps - fps) > 0.01 * fps]
+    if odd:
+        raise AmbiblendError(f"Frame rates differ: {Path(clips[0].source).name} has {fps:g} fps but "
+                             f"{', '.join(odd)} do not; extract clips of each frame rate separately.")
+    xy, conf, names, groups = [], [], [], []
+    for clip in clips:
+        stem = Path(clip.source).stem
+        for a, b in detected_runs(clip.filled, min_length):
+            xy.append(clip.xy[a:b])
+            conf.append(clip.conf[a:b])
+            names.append(f"{stem}/{a}-{b - 1}")
+            groups.append(stem)
+    if not xy:
+        raise AmbiblendError(f"No run of at least {min_length} frames with a detected person in the input.")
+    return SequenceSet.from_sequences(xy, names, groups, fps=fps, confs=conf)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--input", type=Path, required=True, help="video, keypoint file, or folder of videos")
+    ap.add_argument("--out", type=Path, required=True, help="SequenceSet .npz to write")
+    ap.add_argument("--min-length", type=int, default=MIN_LENGTH, help="shortest run of frames kept")
+    args = ap.parse_args(argv)
+    try:
+        inputs = list_inputs(args.input)
+        clips = []
+        for path in inputs:
+            start = time.perf_counter()
+            try:
+                clip = read_input(path)
+            except AmbiblendError as exc:
+                if len(inputs) == 1:
+                    raise
+                print(f"skipped {path.name}: {exc}", flush=True)
+                continue
+            clips.append(clip)
+            print(f"{path.name}: {clip.num_frames} frames, person in {int((~clip.filled).sum())}, "
+                  f"{time.perf_counter() - start:.1f} s", flush=True)
+        if not clips:
+            raise AmbiblendError(f"No person was detected in any video of {args.input.name}.")
+        data = to_sequence_set(clips, args.min_length)
+    except AmbiblendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    data.save(args.out)
+    print(f"wrote {args.out}: {len(data)} sequences, {data.num_frames} frames at {data.fps:g} fps")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
