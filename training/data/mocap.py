@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ambiblend.core.detect.gaps import fill_gaps
 from ambiblend.core.skeleton import FLIP_PERMUTATION, JOINT_INDEX, NUM_JOINTS, PARENTS
 
 UP = np.array([0.0, 1.0, 0.0])  # world up of the mocap (Y up)
@@ -140,7 +141,8 @@ def vary_bones(joints: np.ndarray, rng: np.random.Generator, spread: float = 0.1
 #   1. Gaussian noise per joint and frame, σ = NOISE_FRAC × the frame's 2D bounding-box height,
 #      ×EXTREMITY_GAIN at wrists and ankles (detectors are worst there).
 #   2. Dropped joints: each joint starts a gap with probability DROP_RATE per frame; the gap
-#      lasts 1–10 frames; gaps are filled by linear interpolation (held at the ends), conf = 0.
+#      lasts 1–10 frames; gaps are filled by the add-on's ``detect.gaps.fill_gaps`` (linear in
+#      time, held at the ends), conf = 0.
 #   3. Left/right swaps: with probability SWAP_RATE per frame a limb pair (arms or legs)
 #      swaps sides for 1–5 frames (the classic detector confusion in side views).
 NOISE_FRAC = 0.015
@@ -152,18 +154,6 @@ _ARMS = [JOINT_INDEX[n] for n in ("left_shoulder", "left_elbow", "left_wrist",
                                   "right_shoulder", "right_elbow", "right_wrist")]
 _LEGS = [JOINT_INDEX[n] for n in ("left_hip", "left_knee", "left_ankle",
                                   "right_hip", "right_knee", "right_ankle")]
-
-
-def fill_gaps(xy: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """Linear interpolation over time of missing joints. xy (T,17,2), missing (T,17) bool."""
-    out = xy.copy()
-    t = np.arange(len(xy))
-    for j in range(xy.shape[1]):
-        m = missing[:, j]
-        if m.any() and not m.all():
-            for c in range(xy.shape[2]):
-                out[m, j, c] = np.interp(t[m], t[~m], xy[~m, j, c])
-    return out
 
 
 def detector_like(xy: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -180,5 +170,8 @@ def detector_like(xy: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
     missing = np.zeros((t, NUM_JOINTS), dtype=bool)
     for start, joint in zip(*np.nonzero(rng.random((t, NUM_JOINTS)) < DROP_RATE)):
         missing[start:start + rng.integers(1, 11), joint] = True
-    out = fill_gaps(out, missing)
-    return out, (~missing).astype(np.float32)
+    missing[0, missing.all(axis=0)] = False  # a joint never seen cannot be filled
+    out[missing] = np.nan
+    # The add-on's own gap filling (linear in time, held at the ends, conf 0 where filled).
+    out, conf, _ = fill_gaps(out, np.ones((t, NUM_JOINTS)), np.ones(t, bool), "mocap")
+    return out, conf.astype(np.float32)

@@ -6,7 +6,7 @@ import pytest
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.skeleton import JOINT_INDEX, bone_lengths, bone_vectors
-from training.data.mocap import (FOCAL_MM, FRAME_SHORT_MM, detector_like, fill_gaps, look_at,
+from training.data.mocap import (FOCAL_MM, FRAME_SHORT_MM, detector_like, look_at,
                                  place_camera, project, random_camera, eval_cameras, vary_bones)
 from training.data.sequences import SequenceSet
 from training import prepare_mocap
@@ -95,15 +95,6 @@ def test_vary_bones_keeps_directions_and_symmetry_within_ten_percent():
     np.testing.assert_allclose(varied[:, 0], body[:, 0], atol=1e-12)
 
 
-def test_fill_gaps_interpolates_linearly_and_holds_ends():
-    xy = np.zeros((5, 17, 2))
-    xy[:, 3, 0] = [0, 99, 99, 3, 99]
-    missing = np.zeros((5, 17), bool)
-    missing[[1, 2, 4], 3] = True
-    out = fill_gaps(xy, missing)
-    np.testing.assert_allclose(out[:, 3, 0], [0, 1, 2, 3, 3], atol=1e-12)
-
-
 def test_detector_like_noise_matches_its_documented_model():
     body = standing_person(frames=4000)
     xy = project(place_camera(body, 30.0, 10.0, 0.6, 26.0).to_camera(body))
@@ -116,6 +107,9 @@ def test_detector_like_noise_matches_its_documented_model():
     assert abs(pelvis.std() / bbox - 0.015) < 0.0015
     assert 0.005 < 1 - conf.mean() < 0.05  # about 0.5 %·5.5 frames of joints dropped
     assert np.abs(err).max() < 0.5 * bbox
+    # Dropped joints are interpolated between their neighbours (linear in time).
+    t, j = np.argwhere((conf[1:-1] == 0) & (conf[:-2] > 0) & (conf[2:] > 0))[0] + (1, 0)
+    np.testing.assert_allclose(noisy[t, j], 0.5 * (noisy[t - 1, j] + noisy[t + 1, j]), atol=1e-9)
 
 
 def _fake_dataset(root):
