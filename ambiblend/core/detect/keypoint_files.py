@@ -86,8 +86,11 @@ def _read_npz(path: Path) -> dict:
     if conf.shape != xy.shape[:2]:
         raise AmbiblendError(f"{path.name}: 'conf' has shape {conf.shape}, expected {xy.shape[:2]}.")
     size = arrays.get("image_size")
+    filled = arrays.get("filled")
+    if filled is not None and filled.shape != xy.shape[:1]:
+        raise AmbiblendError(f"{path.name}: 'filled' has shape {filled.shape}, expected ({len(xy)},).")
     return dict(xy=xy, conf=np.clip(conf, 0.0, 1.0), person=_person_mask(xy),
-                filled=arrays["filled"].astype(bool) if "filled" in arrays else None,
+                filled=None if filled is None else filled.astype(bool),
                 fps=float(arrays["fps"]) if "fps" in arrays else None,
                 image_size=tuple(int(v) for v in size) if size is not None else None)
 
