@@ -144,3 +144,30 @@ def test_bad_npz_and_missing_inputs(tmp_path):
     (tmp_path / "frames").mkdir()
     with pytest.raises(AmbiblendError, match="folder frames holds no .json"):
         read_input(tmp_path / "frames")
+
+
+def test_keypoint_files_work_without_opencv_and_mediapipe():
+    # The training path (GPU machine: no mediapipe) imports detect.gaps; users without MediaPipe
+    # load keypoint files. Run in a fresh interpreter with both imports blocked.
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('cv2', 'mediapipe', 'bpy'): raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from ambiblend.core.detect import load_keypoints, detect_video\n"
+        "from ambiblend.core.errors import AmbiblendError\n"
+        "print(load_keypoints('assets/sample/pose2sim_cam04_keypoints.npz').num_frames)\n"
+        "try:\n"
+        "    detect_video('assets/sample/pose2sim_cam04.mp4')\n"
+        "except AmbiblendError as exc:\n"
+        "    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         timeout=60, env={"PYTHONPATH": str(root), "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["100", "OpenCV is not available, so videos cannot be read; "
+                                       "install opencv-python-headless or load a keypoint file instead."]

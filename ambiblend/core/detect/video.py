@@ -24,8 +24,18 @@ class VideoInfo:
     frame_count: int            # as the container states it; may be 0 or approximate
 
 
+def _cv2():
+    """OpenCV, imported on first use so keypoint files work without it."""
+    try:
+        import cv2
+    except ImportError as exc:
+        raise AmbiblendError("OpenCV is not available, so videos cannot be read; "
+                             "install opencv-python-headless or load a keypoint file instead.") from exc
+    return cv2
+
+
 def _capture(path: Path):
-    import cv2
+    cv2 = _cv2()
     if not path.exists():
         raise AmbiblendError(f"Video file not found: {path}")
     if not path.is_file():
@@ -42,7 +52,7 @@ def _capture(path: Path):
 
 def open_video(path) -> VideoInfo:
     """Check that ``path`` is a readable video and return its properties."""
-    import cv2
+    cv2 = _cv2()
     path = Path(path)
     cap = _capture(path)
     try:
@@ -60,7 +70,7 @@ def frames(path, max_frames: int | None = None):
 
     Raises AmbiblendError naming the file if it cannot be opened or holds no frame.
     """
-    import cv2
+    cv2 = _cv2()
     path = Path(path)
     cap = _capture(path)
     n = 0
