@@ -1,0 +1,224 @@
+"""Our 17-joint armature: build it from a clip's bone lengths and key it from a ``Motion``.
+
+Bones follow the skeleton's segments, parent joint → child joint, with animator-readable names
+(``thigh.L``, ``forearm.R`` …, Blender's .L/.R suffixes so mirroring tools work). The root bone
+``pelvis`` sits on the pelvis joint, points up, and carries the trajectory (location keys) and
+the body's orientation; every other bone is animated by rotation only, so the rig plays back in
+any tool that reads bone rotations (FBX, retargeting).
+
+Rest pose: upright T-pose in Blender's Z-up world facing −Y (towards a front-view camera), built
+from the clip's median bone lengths, feet on z = 0.
+"""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from ..core.errors import AmbiblendError
+from ..core.geometry import continuous_quaternions, matrix_to_quaternion, rotation_between
+from ..core.skeleton import (ANKLE_TO_SOLE, BONES, JOINT_INDEX, JOINTS, NUM_JOINTS, PARENTS, ROOT,
+                             bone_lengths, standing_height)
+from .keyframes import new_action, write_bone_channels
+
+ROOT_BONE = "pelvis"
+# Bone name for the segment ending at each joint (H36M joint → bone), in skeleton joint order.
+SEGMENT_BONES = {
+    "right_hip": "hip.R", "right_knee": "thigh.R", "right_ankle": "shin.R",
+    "left_hip": "hip.L", "left_knee": "thigh.L", "left_ankle": "shin.L",
+    "spine": "spine", "thorax": "chest", "neck": "neck", "head": "head",
+    "left_shoulder": "shoulder.L", "left_elbow": "upper_arm.L", "left_wrist": "forearm.L",
+    "right_shoulder": "shoulder.R", "right_elbow": "upper_arm.R", "right_wrist": "forearm.R",
+}
+# BONE_OF_JOINT[j]: the bone whose tail is joint j (the root bone for the pelvis).
+BONE_OF_JOINT = (ROOT_BONE,) + tuple(SEGMENT_BONES[JOINTS[c]] for c, _ in BONES)
+MARKER = "ambiblend_armature"   # custom property on armatures we built
+# Unit direction of each segment in the rest T-pose (Blender world, subject faces −Y, left = +X).
+_UP, _DOWN, _LEFT, _RIGHT = (0, 0, 1), (0, 0, -1), (1, 0, 0), (-1, 0, 0)
+REST_DIRECTIONS = {
+    "right_hip": _RIGHT, "right_knee": _DOWN, "right_ankle": _DOWN,
+    "left_hip": _LEFT, "left_knee": _DOWN, "left_ankle": _DOWN,
+    "spine": _UP, "thorax": _UP, "neck": _UP, "head": _UP,
+    "left_shoulder": _LEFT, "left_elbow": _LEFT, "left_wrist": _LEFT,
+    "right_shoulder": _RIGHT, "right_elbow": _RIGHT, "right_wrist": _RIGHT,
+}
+
+
+def rest_joints(joints: np.ndarray) -> np.ndarray:
+    """T-pose (17, 3) in metres from the median bone lengths of ``joints`` (T, 17, 3)."""
+    lengths = np.median(bone_lengths(np.asarray(joints, dtype=np.float64)), axis=0)
+    lengths = np.maximum(lengths, 1e-3)  # a zero-length bone cannot be built in Blender
+    by_child = {c: lengths[i] for i, (c, _) in enumerate(BONES)}
+    j = JOINT_INDEX
+    leg = max(by_child[j["right_knee"]] + by_child[j["right_ankle"]],
+              by_child[j["left_knee"]] + by_child[j["left_ankle"]])
+    rest = np.zeros((NUM_JOINTS, 3))
+    rest[ROOT] = (0.0, 0.0, leg + ANKLE_TO_SOLE * standing_height(lengths))
+    for c, p in BONES:  # parents come before children in the skeleton order
+        rest[c] = rest[p] + by_child[c] * np.asarray(REST_DIRECTIONS[JOINTS[c]], dtype=np.float64)
+    return rest
+
+
+def is_ambiblend_armature(obj) -> bool:
+    """True for an armature built by ``build_armature`` (its bones are ours)."""
+    return (obj is not None and obj.type == "ARMATURE" and bool(obj.get(MARKER))
+            and all(name in obj.data.bones for name in BONE_OF_JOINT))
+
+
+def build_armature(context, name: str, rest: np.ndarray) -> bpy.types.Object:
+    """New armature object ``name`` in the scene's active collection with the rest pose ``rest``
+    (17, 3) world metres. Leaves it active and selected, in object mode."""
+    arm = bpy.data.armatures.new(name)
+    obj = bpy.data.objects.new(name, arm)
+    obj[MARKER] = 1
+    obj.show_in_front = True
+    context.collection.objects.link(obj)
+    for other in context.view_layer.objects.selected:
+        other.select_set(False)
+    context.view_layer.objects.active = obj
+    obj.select_set(True)
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        bones = arm.edit_bones
+        root = bones.new(ROOT_BONE)
+        root.head = rest[ROOT]
+        root.tail = rest[ROOT] + (0.0, 0.0, 0.5 * np.linalg.norm(rest[JOINT_INDEX["spine"]] - rest[ROOT]))
+        for c, p in BONES:
+            b = bones.new(BONE_OF_JOINT[c])
+            b.head, b.tail = rest[p], rest[c]
+            b.parent = bones[BONE_OF_JOINT[p]]
+            b.use_connect = False  # heads sit on the parent joint, not always on the parent's tail
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+    return obj
+
+
+def read_rest(obj) -> tuple[np.ndarray, np.ndarray]:
+    """Rest joints (17, 3) and rest bone rotations (17, 3, 3), armature space, indexed by joint
+    (entry j is the bone whose tail is j; entry 0 the root bone)."""
+    rest = np.zeros((NUM_JOINTS, 3))
+    rot = np.zeros((NUM_JOINTS, 3, 3))
+    for j, name in enumerate(BONE_OF_JOINT):
+        bone = obj.data.bones[name]
+        rest[j] = bone.head_local if j == ROOT else bone.tail_local
+        rot[j] = np.array(bone.matrix_local, dtype=np.float64)[:3, :3]
+    return rest, rot
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+def _body_frame(joints: np.ndarray) -> np.ndarray:
+    """(..., 17, 3) → (..., 3, 3) orthonormal frame: Y up the spine, X towards the left hip."""
+    j = JOINT_INDEX
+    y = _unit(joints[..., j["spine"], :] - joints[..., ROOT, :])
+    x = joints[..., j["left_hip"], :] - joints[..., j["right_hip"], :]
+    x = _unit(x - np.sum(x * y, axis=-1, keepdims=True) * y)
+    return np.stack([x, y, np.cross(x, y)], axis=-1)
+
+
+def solve_rotations(rest: np.ndarray, rest_rot: np.ndarray, joints: np.ndarray):
+    """Bone rotations that point our armature's bones at ``joints``.
+
+    rest, rest_rot: from ``read_rest``; joints: (T, 17, 3) armature space.
+    Returns (quaternions (T, 17, 4) w,x,y,z pose-bone local rotations indexed like ``read_rest``,
+    root location (T, 3) in the root bone's rest frame).
+    World delta of the root: the body frame (spine, hips) now vs at rest; of every other bone:
+    the shortest-arc swing from where its parent carries it to its target direction (no twist
+    beyond the parent's). Local rotation L = R_restᵀ · D_parentᵀ · D · R_rest.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    delta = np.empty(joints.shape[:1] + (NUM_JOINTS, 3, 3))
+    delta[:, ROOT] = _body_frame(joints) @ _body_frame(rest).T
+    local = np.empty_like(delta)
+    local[:, ROOT] = rest_rot[ROOT].T @ delta[:, ROOT] @ rest_rot[ROOT]
+    for c, p in BONES:
+        carried = delta[:, p] @ _unit(rest[c] - rest[p])
+        swing = rotation_between(carried, _unit(joints[:, c] - joints[:, p]))
+        delta[:, c] = swing @ delta[:, p]
+        local[:, c] = rest_rot[c].T @ delta[:, p].transpose(0, 2, 1) @ delta[:, c] @ rest_rot[c]
+    quats = continuous_quaternions(matrix_to_quaternion(local))
+    root_loc = (joints[:, ROOT] - rest[ROOT]) @ rest_rot[ROOT]  # = R_restᵀ · offset, per frame
+    return quats, root_loc
+
+
+def animate(obj, joints: np.ndarray, action_name: str, frame_start: int = 1):
+    """Key ``obj`` (our armature) so its joints follow ``joints`` (T, 17, 3) world metres, one key
+    per frame from ``frame_start``, in a NEW action (earlier actions are kept). Returns the action."""
+    if not is_ambiblend_armature(obj):
+        raise AmbiblendError(f"'{obj.name}' is not an AmbiBlend armature.")
+    world_to_arm = np.linalg.inv(np.array(obj.matrix_world, dtype=np.float64))
+    local_joints = joints @ world_to_arm[:3, :3].T + world_to_arm[:3, 3]
+    rest, rest_rot = read_rest(obj)
+    quats, root_loc = solve_rotations(rest, rest_rot, local_joints)
+    for pb in obj.pose.bones:
+        pb.rotation_mode = "QUATERNION"
+    action, channelbag = new_action(obj, action_name)
+    frames = np.arange(frame_start, frame_start + len(joints), dtype=np.float64)
+    for j, name in enumerate(BONE_OF_JOINT):
+        write_bone_channels(channelbag, name, frames, rotation_quaternion=quats[:, j],
+                            location=root_loc if j == ROOT else None)
+    return action
+
+
+def posed_joints(obj) -> np.ndarray:
+    """World positions (17, 3) of the joints of ``obj``'s current pose (for tests and export checks)."""
+    mw = np.array(obj.matrix_world, dtype=np.float64)
+    out = np.zeros((NUM_JOINTS, 3))
+    for j, name in enumerate(BONE_OF_JOINT):
+        pb = obj.pose.bones[name]
+        p = np.array(pb.head if j == ROOT else pb.tail, dtype=np.float64)
+        out[j] = mw[:3, :3] @ p + mw[:3, 3]
+    return out
+
+
+def set_scene_timing(scene, fps: float, num_frames: int, frame_start: int = 1) -> None:
+    """Scene fps and frame range follow the clip (fractional rates through ``fps_base``)."""
+    rate = max(1, int(round(fps)))
+    scene.render.fps = rate
+    scene.render.fps_base = rate / fps
+    scene.frame_start = frame_start
+    scene.frame_end = frame_start + num_frames - 1
+    scene.frame_set(frame_start)
+
+
+def bake_motion(context, motion, name: str, target=None):
+    """Key ``motion`` (a ``core.pipeline.Motion``) onto ``target`` (one of our armatures: new
+    action, old ones kept) or onto a new armature built from the clip's bone lengths.
+
+    Sets the scene's fps and frame range. On any failure everything created here is removed,
+    so the scene is unchanged. Returns (armature object, action). The lifted joints are also
+    kept on the action as ``action["ambiblend_joints"]`` (flat T·17·3 float32, world metres) for
+    retargeting, with ``action["ambiblend_fps"]``.
+    """
+    if target is not None and not is_ambiblend_armature(target):
+        raise AmbiblendError(f"'{target.name}' is not an AmbiBlend armature; deselect it to make a new one.")
+    scene = context.scene
+    timing = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end, scene.frame_current)
+    actions_before = set(bpy.data.actions)
+    old_action = target.animation_data.action if target is not None and target.animation_data else None
+    obj = target
+    try:
+        if obj is None:
+            obj = build_armature(context, name, rest_joints(motion.joints))
+        action = animate(obj, motion.joints, f"{name}_lift")
+        action["ambiblend_joints"] = np.ascontiguousarray(motion.joints, dtype=np.float32).ravel()
+        action["ambiblend_fps"] = float(motion.fps)
+        set_scene_timing(scene, motion.fps, motion.num_frames)
+    except BaseException:
+        for act in set(bpy.data.actions) - actions_before:
+            bpy.data.actions.remove(act)
+        if target is None and obj is not None:
+            arm = obj.data
+            bpy.data.objects.remove(obj)
+            bpy.data.armatures.remove(arm)
+        elif target is not None and target.animation_data is not None:
+            target.animation_data.action = old_action
+        (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end) = timing[:4]
+        scene.frame_set(timing[4])
+        raise
+    return obj, action
+
+
+# Parent bone of each bone (for readers of the armature that want the hierarchy).
+BONE_PARENTS = {BONE_OF_JOINT[c]: BONE_OF_JOINT[p] for c, p in enumerate(PARENTS) if p >= 0}

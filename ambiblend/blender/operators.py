@@ -1,0 +1,90 @@
+"""Operators: Lift Video (clip → keyed armature) and Export FBX.
+
+Thin: read the settings, call the core pipeline and the bake/export functions, and turn an
+``AmbiblendError`` into an ERROR report + CANCELLED (the scene is left as it was).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+from bpy.props import StringProperty
+from bpy.types import Operator
+from bpy_extras.io_utils import ExportHelper
+
+from ..core.errors import AmbiblendError
+from ..core.pipeline import PipelineOptions, run_pipeline
+from .armature import bake_motion, is_ambiblend_armature
+from .export import check_armature, export_fbx
+from .prefs import get_preferences
+from .props import clean_options
+
+
+def pipeline_options(settings, prefs) -> PipelineOptions:
+    """Scene settings + add-on preferences → ``PipelineOptions``."""
+    weights = bpy.path.abspath(prefs.weights) if prefs is not None and prefs.weights else None
+    return PipelineOptions(subject_height=settings.subject_height, root_motion=settings.root_motion,
+                           focal_35mm=settings.focal_35mm, device=prefs.device if prefs else "AUTO",
+                           weights=weights, clean=clean_options(settings))
+
+
+class AMBI_OT_lift_video(Operator):
+    """Detect the person in the clip, lift to 3D and key an armature (a new action each time)"""
+    bl_idname = "ambiblend.lift_video"
+    bl_label = "Lift Video"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        settings = context.scene.ambiblend
+        wm = context.window_manager
+        clip = bpy.path.abspath(settings.clip_path) if settings.clip_path else ""
+        active = context.active_object
+        target = active if is_ambiblend_armature(active) else None
+        wm.progress_begin(0, 1000)
+        try:
+            options = pipeline_options(settings, get_preferences(context))
+            motion = run_pipeline(clip, options, progress=lambda done, total: wm.progress_update(
+                int(1000 * done / max(total, 1))))
+            if context.mode != "OBJECT":
+                bpy.ops.object.mode_set(mode="OBJECT")
+            obj, action = bake_motion(context, motion, Path(clip).stem, target=target)
+        except AmbiblendError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            wm.progress_end()
+        filled = int(motion.filled.sum())
+        note = f", {filled} frames without a person interpolated" if filled else ""
+        self.report({"INFO"}, f"Lifted {motion.num_frames} frames onto '{obj.name}' "
+                              f"(action '{action.name}'{note}).")
+        return {"FINISHED"}
+
+
+class AMBI_OT_export_fbx(Operator, ExportHelper):
+    """Export the active AmbiBlend (or any) armature and its animation to FBX"""
+    bl_idname = "ambiblend.export_fbx"
+    bl_label = "Export FBX"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filename_ext = ".fbx"
+    filter_glob: StringProperty(default="*.fbx", options={"HIDDEN"})
+
+    def invoke(self, context, event):
+        try:
+            check_armature(context.active_object)
+        except AmbiblendError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return ExportHelper.invoke(self, context, event)
+
+    def execute(self, context):
+        try:
+            path = export_fbx(context.active_object, self.filepath)
+        except AmbiblendError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Exported '{context.active_object.name}' to {path}.")
+        return {"FINISHED"}
+
+
+classes = (AMBI_OT_lift_video, AMBI_OT_export_fbx)

@@ -1,0 +1,40 @@
+"""The AmbiBlend tab in the 3D viewport's sidebar (N panel)."""
+from __future__ import annotations
+
+from bpy.types import Panel
+
+from .prefs import get_preferences
+
+
+class AMBI_PT_main(Panel):
+    bl_idname = "AMBI_PT_main"
+    bl_label = "AmbiBlend"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "AmbiBlend"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.ambiblend
+        col = layout.column()
+        col.prop(settings, "clip_path")
+        col.prop(settings, "subject_height")
+        col.prop(settings, "focal_35mm")
+        col.prop(settings, "root_motion")
+        prefs = get_preferences(context)
+        if prefs is not None:  # shared with Preferences ▸ Add-ons, shown here for convenience
+            col.prop(prefs, "device")
+            col.prop(prefs, "weights")
+        box = layout.box()
+        box.prop(settings, "clean")
+        sub = box.column()
+        sub.active = settings.clean
+        sub.prop(settings, "smoothness", slider=True)
+        sub.prop(settings, "fix_bone_lengths")
+        sub.prop(settings, "ground")
+        sub.prop(settings, "lock_feet")
+        layout.operator("ambiblend.lift_video", icon="ARMATURE_DATA")
+        layout.operator("ambiblend.export_fbx", icon="EXPORT")
+
+
+classes = (AMBI_PT_main,)

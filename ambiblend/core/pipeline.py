@@ -1,0 +1,149 @@
+"""The whole lifting job without Blender: clip or keypoint file → metric 3D motion.
+
+    read_input → lift_sequence → metric_scale (+ root_trajectory) → camera_to_blender
+    → place on the ground → clean_motion (optional) → ``Motion``
+
+The Blender layer (operator, batch script) calls ``run_pipeline`` and then turns the ``Motion``
+into a keyed armature; nothing here imports ``bpy``. Failures the user can cause raise
+``AmbiblendError`` *before* any scene is touched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AmbiblendError
+from .geometry import camera_to_blender
+from .lift.checkpoint import LiftingModel, load_model, pick_device
+from .lift.infer import lift_sequence
+from .scale.trajectory import DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metric_scale, root_trajectory
+from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
+
+# The extension's folder (holds blender_manifest.toml and assets/).
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+BUNDLED_WEIGHTS = PACKAGE_ROOT / "assets" / "model.pt"
+
+
+def bundled_weights() -> Path:
+    """The default model shipped in ``assets/``."""
+    return BUNDLED_WEIGHTS
+
+
+@dataclass
+class PipelineOptions:
+    """What the user chooses for one lift (panel, preferences or batch flags).
+
+    clean: options for ``core.clean.clean_motion`` or None to skip cleaning.
+    """
+    subject_height: float = DEFAULT_SUBJECT_HEIGHT   # metres, ankle-to-head-top standing height
+    root_motion: bool = True       # False: pelvis stays above the origin (vertical motion kept)
+    focal_35mm: float = DEFAULT_FOCAL_35MM
+    device: str = "AUTO"           # AUTO / CUDA / CPU
+    weights: str | Path | None = None   # None or "" → bundled model
+    clean: object | None = None    # a core.clean.CleanOptions
+
+
+@dataclass
+class Motion:
+    """A lifted clip ready to bake.
+
+    joints:   (T, 17, 3) Blender world metres: X right, Y away from the camera, Z up; the subject
+              faces −Y as in the video; feet on z = 0; the first frame's pelvis above the origin.
+    fps:      frames per second of the clip.
+    scale:    (T,) the scale module's per-frame S_2D.
+    conf:     (T, 17) 2D confidence (0 where interpolated).
+    filled:   (T,) bool, frames with no detected person (interpolated).
+    contacts: (T, 2) bool foot contacts [left, right] when cleaning found them, else None.
+    source:   the input path.
+    meters_per_unit: metric scale applied to the lifter's model units.
+    """
+    joints: np.ndarray
+    fps: float
+    scale: np.ndarray
+    conf: np.ndarray
+    filled: np.ndarray
+    source: str
+    meters_per_unit: float
+    contacts: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.joints.shape[0])
+
+
+def check_options(options: PipelineOptions) -> None:
+    """Reject bad settings before any slow work."""
+    h = options.subject_height
+    if not (np.isfinite(h) and 0.3 <= h <= 3.0):
+        raise AmbiblendError(f"Subject height must be between 0.3 and 3.0 m, got {h}.")
+    if not (np.isfinite(options.focal_35mm) and options.focal_35mm > 0):
+        raise AmbiblendError(f"Focal length must be positive, got {options.focal_35mm} mm.")
+
+
+def load_lifting_model(options: PipelineOptions) -> LiftingModel:
+    """The model named in the options (bundled one by default) on the chosen device."""
+    path = Path(options.weights) if options.weights else bundled_weights()
+    return load_model(path, pick_device(options.device))
+
+
+def place_on_ground(joints: np.ndarray, subject_height: float, root_motion: bool) -> np.ndarray:
+    """Shift (T, 17, 3) Blender-world joints so the motion starts above the origin on z = 0.
+
+    Horizontal: the first frame's pelvis goes to X = Y = 0 (root motion), or every frame's pelvis
+    does (in place). Vertical: one constant shift for the clip so the *median* over frames of the
+    lower ankle sits ``ANKLE_TO_SOLE`` of the height above z = 0 — the median because in most
+    frames at least one foot is planted, and it ignores jumps and mis-detections.
+    """
+    out = np.array(joints, dtype=np.float64, copy=True)
+    anchor = out[:1, ROOT, :2] if root_motion else out[:, ROOT, :2]
+    out[..., :2] -= anchor[:, None, :]
+    lowest = out[:, list(FEET), 2].min(axis=1)
+    out[..., 2] += ANKLE_TO_SOLE * subject_height - np.median(lowest)
+    return out
+
+
+def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
+    """``Keypoints2D`` (pixels) → ``Motion`` in Blender world metres.
+
+    The lifter gives root-relative camera-frame joints in model units; ``metric_scale`` turns them
+    into metres from the subject height; the scale module's S_2D gives the camera-frame root
+    position (``root_trajectory``), kept only in its vertical part when root motion is off.
+    """
+    check_options(options)
+    lifted = lift_sequence(kp.xy, model)
+    m = metric_scale(lifted.joints, options.subject_height)
+    root = root_trajectory(kp.xy[:, ROOT], lifted.scale, lifted.norm_factor, m, kp.image_size,
+                           options.focal_35mm, model.root_depth)
+    world = camera_to_blender(lifted.joints * m + root[:, None, :])
+    world = place_on_ground(world, options.subject_height, options.root_motion)
+    contacts = None
+    if options.clean is not None:
+        from .clean import clean_motion  # H5's stage; imported late so a lift without it still runs
+        cleaned = clean_motion(world, kp.conf, kp.fps, options.clean)
+        world, contacts = np.asarray(cleaned.joints, dtype=np.float64), cleaned.contacts
+    if not np.isfinite(world).all():
+        raise AmbiblendError(f"Lifting {Path(kp.source).name} gave non-finite joints; the weights may be broken.")
+    return Motion(joints=world, fps=kp.fps, scale=lifted.scale, conf=kp.conf, filled=kp.filled,
+                  source=kp.source, meters_per_unit=m, contacts=contacts,
+                  info={"image_size": kp.image_size, "model": model.info})
+
+
+def run_pipeline(path, options: PipelineOptions | None = None, progress=None,
+                 model: LiftingModel | None = None) -> Motion:
+    """Clip or keypoint file at ``path`` → ``Motion``.
+
+    progress: ``progress(done, total)`` during detection (returning False cancels). The model is
+    loaded first so a bad weights file fails before the slow detection; pass ``model`` to reuse
+    one across clips (batch).
+    """
+    from .detect import read_input  # H3's stage (MediaPipe imported only for videos)
+    options = options or PipelineOptions()
+    check_options(options)
+    if not path or not str(path).strip():
+        raise AmbiblendError("No input chosen: pick a video or a keypoint file.")
+    model = model or load_lifting_model(options)
+    keypoints = read_input(Path(path), progress)
+    return lift_keypoints(keypoints, model, options)
