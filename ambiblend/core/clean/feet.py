@@ -1,0 +1,122 @@
+"""Foot contacts and foot locking.
+
+Contacts: an ankle is planted while it is close to its floor height and slow, with hysteresis
+(separate on/off thresholds) so noise does not make it flicker. Locking: during a contact the
+ankle is pinned to one anchor point (the mean of its planted positions), blended in and out over
+``BLEND_SECONDS``; the knee is re-solved with two-bone IK so thigh and shin keep their lengths.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..skeleton import FEET, JOINT_INDEX
+
+# Thresholds in metres above the planted-ankle height and metres per second of ankle speed.
+HEIGHT_ON, HEIGHT_OFF = 0.05, 0.08
+SPEED_ON, SPEED_OFF = 0.35, 0.6
+MIN_CONTACT_SECONDS = 0.1
+BLEND_SECONDS = 0.1
+
+# (hip, knee, ankle) per foot, same order as skeleton.FEET (left, right).
+LEGS = tuple((JOINT_INDEX[f"{s}_hip"], JOINT_INDEX[f"{s}_knee"], JOINT_INDEX[f"{s}_ankle"])
+             for s in ("left", "right"))
+
+
+def ankle_speed(joints: np.ndarray, fps: float) -> np.ndarray:
+    """(T, 17, 3) → (T, 2) ankle speed in units per second (central differences)."""
+    ankles = joints[:, list(FEET)]
+    if len(ankles) < 2:
+        return np.zeros(ankles.shape[:2])
+    return np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * fps
+
+
+def detect_contacts(joints: np.ndarray, fps: float, ankle_floor: float) -> np.ndarray:
+    """(T, 17, 3) Z-up metres → (T, 2) bool contacts [left, right]. ankle_floor: ankle z when
+    standing on the floor. Hysteresis: on when low AND slow, off when high OR fast."""
+    height = joints[:, list(FEET), 2] - ankle_floor
+    speed = ankle_speed(joints, fps)
+    contacts = np.zeros(height.shape, dtype=bool)
+    for f in range(2):
+        on = False
+        for t in range(len(height)):
+            if on:
+                on = height[t, f] <= HEIGHT_OFF and speed[t, f] <= SPEED_OFF
+            else:
+                on = height[t, f] <= HEIGHT_ON and speed[t, f] <= SPEED_ON
+            contacts[t, f] = on
+        _drop_short(contacts[:, f], max(1, int(round(MIN_CONTACT_SECONDS * fps))))
+    return contacts
+
+
+def contact_segments(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(T,) bool → [(start, stop)) index ranges of consecutive True."""
+    d = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
+    return list(zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]))
+
+
+def _drop_short(flags: np.ndarray, min_len: int) -> None:
+    for s, e in contact_segments(flags):
+        if e - s < min_len:
+            flags[s:e] = False
+
+
+def lock_feet(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarray:
+    """Pin each planted ankle to its segment's mean position, blended over BLEND_SECONDS on
+    both sides, and move the knee by two-bone IK. joints (T, 17, 3), contacts (T, 2)."""
+    out = np.array(joints, dtype=np.float64, copy=True)
+    blend = max(1, int(round(BLEND_SECONDS * fps)))
+    for f, (hip, knee, ankle) in enumerate(LEGS):
+        weight, anchor = _anchor_track(joints[:, ankle], contacts[:, f], blend)
+        moved = weight > 0
+        if not moved.any():
+            continue
+        target = joints[:, ankle] + weight[:, None] * (anchor - joints[:, ankle])
+        k, a = two_bone_ik(joints[moved, hip], joints[moved, knee], joints[moved, ankle],
+                           target[moved], _forward(joints[moved]))
+        out[moved, knee], out[moved, ankle] = k, a
+    return out
+
+
+def _anchor_track(ankle: np.ndarray, flags: np.ndarray, blend: int):
+    """Per-frame lock weight (T,) in [0, 1] and anchor (T, 3); the strongest segment wins."""
+    n = len(ankle)
+    weight, anchor = np.zeros(n), np.zeros((n, 3))
+    t = np.arange(n)
+    for s, e in contact_segments(flags):
+        # 1 inside [s, e), linear ramps of `blend` frames outside it.
+        dist = np.maximum(s - t, t - (e - 1)).clip(min=0)
+        w = np.clip(1.0 - dist / (blend + 1), 0.0, 1.0)
+        take = w > weight
+        weight[take], anchor[take] = w[take], ankle[s:e].mean(axis=0)
+    return weight, anchor
+
+
+def _forward(joints: np.ndarray) -> np.ndarray:
+    """(N, 17, 3) → (N, 3) the body's forward direction (knees bend this way), Z-up world."""
+    side = joints[:, JOINT_INDEX["left_hip"]] - joints[:, JOINT_INDEX["right_hip"]]
+    fwd = np.cross(side, np.array([0.0, 0.0, 1.0]))
+    n = np.linalg.norm(fwd, axis=-1, keepdims=True)
+    return np.divide(fwd, n, out=np.tile([0.0, -1.0, 0.0], (len(fwd), 1)), where=n > 1e-9)
+
+
+def two_bone_ik(hip, knee, ankle, target, forward):
+    """Move ankle to target keeping |knee−hip| and |ankle−knee|, knee in the original bend
+    plane (fallback ``forward`` when the leg is straight). All (N, 3) → (knee, ankle) (N, 3).
+    An unreachable target is pulled back along the hip→target line."""
+    l1 = np.linalg.norm(knee - hip, axis=-1)
+    l2 = np.linalg.norm(ankle - knee, axis=-1)
+    d = target - hip
+    dist = np.linalg.norm(d, axis=-1)
+    dist_c = np.clip(dist, np.abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6)
+    axis = d / np.maximum(dist, 1e-12)[:, None]
+    ankle_new = hip + axis * dist_c[:, None]
+    pole = knee - hip
+    pole = pole - np.sum(pole * axis, axis=-1, keepdims=True) * axis
+    pn = np.linalg.norm(pole, axis=-1, keepdims=True)
+    fwd = forward - np.sum(forward * axis, axis=-1, keepdims=True) * axis
+    fwd /= np.maximum(np.linalg.norm(fwd, axis=-1, keepdims=True), 1e-12)
+    pole = np.where(pn > 1e-6 * np.maximum(l1, 1e-9)[:, None], pole / np.maximum(pn, 1e-12), fwd)
+    x = (l1 ** 2 - l2 ** 2 + dist_c ** 2) / (2 * dist_c)
+    h = np.sqrt(np.clip(l1 ** 2 - x ** 2, 0.0, None))
+    knee_new = hip + axis * x[:, None] + pole * h[:, None]
+    return knee_new, ankle_new

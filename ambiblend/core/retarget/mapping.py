@@ -1,0 +1,134 @@
+"""Bone mapping: which bone of a rig plays which part of the 17-joint skeleton.
+
+A mapping is ``{slot: bone name}`` over the 12 ``SLOTS`` below (one bone per slot; bones in
+between, like Rigify's spine.002 or a clavicle, are carried rigidly by the solver). Automatic
+mapping knows Rigify (meta-rig and the generated rig's ``DEF-`` bones), Mixamo (``mixamorig:``
+or any ``<prefix>:`` namespace) and falls back to a generic humanoid name matcher.
+``bone_targets(mapping)`` turns a mapping into the solver's ``{bone: BoneTarget}``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from ..errors import AmbiblendError
+from ..skeleton import JOINT_INDEX as J
+from .solve import BoneTarget
+
+# slot → (head joint, tail joint, side reference (from, to) or None). The limb side vector is the
+# next segment, so the rig's rest elbow/knee bend plane is turned onto the target's bend plane.
+SLOT_TARGETS: dict[str, BoneTarget] = {
+    "hips": BoneTarget(J["pelvis"], J["spine"], (J["right_hip"], J["left_hip"])),
+    "spine": BoneTarget(J["spine"], J["thorax"], (J["right_shoulder"], J["left_shoulder"])),
+    "neck": BoneTarget(J["thorax"], J["neck"]),
+    "head": BoneTarget(J["neck"], J["head"]),
+    **{f"{part}.{s[0].upper()}": BoneTarget(J[f"{s}_{a}"], J[f"{s}_{b}"], (J[f"{s}_{b}"], J[f"{s}_{c}"]) if c else None)
+       for s in ("left", "right")
+       for part, a, b, c in (("upper_arm", "shoulder", "elbow", "wrist"), ("forearm", "elbow", "wrist", None),
+                             ("thigh", "hip", "knee", "ankle"), ("shin", "knee", "ankle", None))},
+}
+SLOTS: tuple[str, ...] = tuple(SLOT_TARGETS)
+SLOT_LABELS = {"hips": "Hips", "spine": "Spine", "neck": "Neck", "head": "Head",
+               **{f"{p}.{s}": f"{'Left' if s == 'L' else 'Right'} {p.replace('_', ' ').title()}"
+                  for p in ("upper_arm", "forearm", "thigh", "shin") for s in "LR"}}
+
+RIGIFY_METARIG = {"hips": "spine", "spine": "spine.001", "neck": "spine.004", "head": "spine.006",
+                  **{f"{p}.{s}": f"{p}.{s}" for p in ("upper_arm", "forearm", "thigh", "shin") for s in "LR"}}
+RIGIFY_DEF = {k: f"DEF-{v}" for k, v in RIGIFY_METARIG.items()}
+MIXAMO = {"hips": "Hips", "spine": "Spine", "neck": "Neck", "head": "Head",
+          **{f"{p}.{s[0]}": f"{s}{m}" for s in ("Left", "Right")
+             for p, m in (("upper_arm", "Arm"), ("forearm", "ForeArm"), ("thigh", "UpLeg"), ("shin", "Leg"))}}
+
+# Generic matcher: per slot, name patterns tried in order on the normalised, side-less name.
+GENERIC_PATTERNS = {
+    "hips": (r"^(hips?|pelvis|root_?hips?)$", r"hips?$", r"pelvis"),
+    "spine": (r"^spine_?0?[01]?$", r"^(abdomen|torso|waist|spine.*)$"),
+    "neck": (r"^neck_?0?[01]?$", r"^neck"),
+    "head": (r"^head$", r"^head(?!_?(top|end))"),
+    "upper_arm": (r"^(upper_?arm|up_?arm|arm|shoulder_?lower)$", r"upper_?arm", r"^arm"),
+    "forearm": (r"^(fore_?arm|lower_?arm|low_?arm|elbow)$", r"fore_?arm|lower_?arm"),
+    "thigh": (r"^(thigh|up_?leg|upper_?leg|hip_?joint)$", r"thigh|up_?leg|upper_?leg"),
+    "shin": (r"^(shin|calf|lower_?leg|low_?leg|leg|knee)$", r"shin|calf|lower_?leg"),
+}
+_SIDE = re.compile(r"(^|[._\- ])(l|r|left|right)($|[._\- ])|^(left|right)|(left|right)$")
+
+
+def auto_map(bone_names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """Guess a mapping for a rig from its bone names (in hierarchy order, parents first).
+
+    Returns (rig kind: "rigify", "rigify-def", "mixamo" or "generic", {slot: bone}); slots
+    without a match are left out (see ``missing_slots``)."""
+    names = list(bone_names)
+    present = set(names)
+    if all(b in present for b in RIGIFY_DEF.values()):
+        return "rigify-def", dict(RIGIFY_DEF)
+    if all(b in present for b in RIGIFY_METARIG.values()):
+        return "rigify", dict(RIGIFY_METARIG)
+    for prefix in sorted({n.split(":")[0] + ":" for n in names if ":" in n}) + [""]:
+        m = {slot: prefix + b for slot, b in MIXAMO.items() if prefix + b in present}
+        if len(m) == len(MIXAMO):
+            return "mixamo", m
+    return "generic", generic_map(names)
+
+
+def generic_map(bone_names: Iterable[str]) -> dict[str, str]:
+    """Name matcher for any humanoid: side from L/R/left/right tokens, part from patterns."""
+    parsed = [(n, *_split_side(_normalise(n))) for n in bone_names]
+    mapping: dict[str, str] = {}
+    for slot in SLOTS:
+        part, _, side = slot.partition(".")
+        for pattern in GENERIC_PATTERNS[part]:
+            hit = next((n for n, base, s in parsed if s == (side or None) and re.search(pattern, base)
+                        and n not in mapping.values()), None)
+            if hit is not None:
+                mapping[slot] = hit
+                break
+    return mapping
+
+
+def missing_slots(mapping: dict[str, str]) -> list[str]:
+    """Slots with no bone, in SLOTS order."""
+    return [s for s in SLOTS if not mapping.get(s)]
+
+
+def check_mapping(mapping: dict[str, str], bone_names: Iterable[str]) -> None:
+    """Raise AmbiblendError naming every unmapped slot, unknown bone or bone used twice."""
+    names = set(bone_names)
+    problems = []
+    missing = missing_slots(mapping)
+    if missing:
+        problems.append("no bone mapped for " + ", ".join(f"{SLOT_LABELS[s]} ({s})" for s in missing))
+    unknown = [f"{s} → '{b}'" for s, b in mapping.items() if b and b not in names]
+    if unknown:
+        problems.append("bones not in the armature: " + ", ".join(unknown))
+    used = [b for b in mapping.values() if b]
+    twice = sorted({b for b in used if used.count(b) > 1})
+    if twice:
+        problems.append("bones mapped twice: " + ", ".join(twice))
+    if problems:
+        raise AmbiblendError("This armature is not a complete humanoid for retargeting: "
+                             + "; ".join(problems) + ". Edit the bone mapping or pick another rig.")
+
+
+def bone_targets(mapping: dict[str, str]) -> dict[str, BoneTarget]:
+    """{slot: bone} → the solver's {bone: BoneTarget}."""
+    return {bone: SLOT_TARGETS[slot] for slot, bone in mapping.items() if bone}
+
+
+def _normalise(name: str) -> str:
+    """'mixamorig:LeftUpLeg' → 'left_up_leg'; drops namespaces and DEF-/ORG-/MCH- prefixes."""
+    name = name.split(":")[-1]
+    name = re.sub(r"^(DEF|ORG|MCH|CTRL|Bip0?1|Bone)[-_ ]", "", name, flags=re.I)
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return name.lower().strip("._- ")
+
+
+def _split_side(name: str) -> tuple[str, str | None]:
+    """'left_up_leg' → ('up_leg', 'L'); 'thigh.r' → ('thigh', 'R'); 'spine' → ('spine', None)."""
+    m = _SIDE.search(name)
+    if not m:
+        return name, None
+    token = next(g for g in m.groups() if g and g.strip("._- ") in ("l", "r", "left", "right"))
+    side = "L" if token.startswith("l") else "R"
+    base = (name[:m.start()] + "_" + name[m.end():]).strip("._- ")
+    return re.sub(r"[._\- ]+", "_", base), side
