@@ -86,3 +86,21 @@ def standing_height(lengths) -> float:
 
 # Ankle joint to the sole is about 4 % of body height (anthropometric tables, e.g. Winter 2009).
 ANKLE_TO_SOLE = 0.039
+
+
+# Trunk joints that no detector and no mocap skeleton gives directly are derived the same way
+# for every source (detector keypoints, BVH), so the 2D the lifter trains on and the 2D it
+# sees in a video agree. Human3.6M's mean bones pelvis→spine 233 mm and spine→thorax 257 mm put
+# the spine at 0.48 of the way; thorax→neck 121 mm and neck→head 115 mm put the neck half-way.
+SPINE_FRACTION = 0.5
+NECK_FRACTION = 0.5
+
+
+def derive_spine(pelvis, thorax):
+    """Spine joint from pelvis and thorax, (..., D) arrays."""
+    return pelvis + SPINE_FRACTION * (thorax - pelvis)
+
+
+def derive_neck(thorax, head_top):
+    """H36M "neck/nose" joint from thorax and head top, (..., D) arrays."""
+    return thorax + NECK_FRACTION * (head_top - thorax)

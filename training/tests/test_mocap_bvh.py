@@ -121,15 +121,17 @@ def test_bandai_nodes_map_to_h36m_with_derived_head_top(tmp_path):
     joints, fps = load_h36m(path)
     assert joints.shape == (2, 17, 3) and abs(fps - 30) < 1e-3
     j = JOINT_INDEX
-    # Upright: pelvis at 0.93 m, spine chain straight up, head top 0.18 m above the Head node.
-    np.testing.assert_allclose(joints[0, j["pelvis"]], [0, 0.93, 0], atol=1e-9)
-    np.testing.assert_allclose(joints[0, j["spine"]], [0, 0.93 + 0.24, 0], atol=1e-9)
-    np.testing.assert_allclose(joints[0, j["head"]] - joints[0, j["neck"]], [0, HEAD_TOP_LENGTH, 0], atol=1e-9)
+    # Upright: pelvis = mid-hips 2 cm under the Hips node, thorax = mid-shoulders, head top
+    # 0.18 m above the Head node; spine and neck half-way (skeleton.derive_spine/derive_neck).
+    np.testing.assert_allclose(joints[0, j["pelvis"]], [0, 0.91, 0], atol=1e-9)
+    np.testing.assert_allclose(joints[0, j["thorax"]], [0, 1.35, 0], atol=1e-9)
+    np.testing.assert_allclose(joints[0, j["head"]], [0, 0.93 + 0.46 + HEAD_TOP_LENGTH, 0], atol=1e-9)
+    np.testing.assert_allclose(joints[0, j["spine"]], [0, 0.5 * (0.91 + 1.35), 0], atol=1e-9)
+    np.testing.assert_allclose(joints[0, j["neck"]], 0.5 * (joints[0, j["thorax"]] + joints[0, j["head"]]), atol=1e-9)
     lengths = bone_lengths(joints[0])
-    assert abs(lengths[j["head"] - 1] - HEAD_TOP_LENGTH) < 1e-9
     assert abs(lengths[j["left_knee"] - 1] - 0.39) < 1e-9 and abs(lengths[j["left_ankle"] - 1] - 0.41) < 1e-9
     assert joints[0, j["left_hip"], 2] > 0 > joints[0, j["right_hip"], 2]  # _L nodes → left joints
-    assert set(BANDAI_TO_H36M) | {"head"} == set(j)
+    assert set(BANDAI_TO_H36M) | {"head", "pelvis", "thorax", "spine", "neck"} == set(j)
 
 
 @pytest.mark.parametrize("mutate, message", [

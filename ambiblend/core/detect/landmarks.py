@@ -6,7 +6,7 @@ as seen by the subject in every layout). Derived joints, with ``mid(a, b) = (a +
 
 - pelvis = mid(left hip, right hip).
 - thorax = mid(left shoulder, right shoulder).
-- spine  = pelvis + SPINE_FRACTION · (thorax − pelvis). H36M's mean bones pelvis→spine 233 mm,
+- spine  = ``skeleton.derive_spine`` (shared with the mocap reader): pelvis + 0.5 · (thorax − pelvis). H36M's mean bones pelvis→spine 233 mm,
   spine→thorax 257 mm put it at 0.48 of the way; we use 0.5.
 - head centre h = mid(nose, mid(ears)): on the head's axis at nose/ear height in a frontal view
   and in profile (the nose is in front of that axis by as much as the ears are behind it). If
@@ -14,7 +14,7 @@ as seen by the subject in every layout). Derived joints, with ``mid(a, b) = (a +
 - head (H36M head top) = h + HEAD_TOP_EXTENSION · (h − thorax): extrapolated above the head
   centre along the neck direction. The crown is ≈ 13 cm above the ears and the ears ≈ 20 cm
   above the shoulder line in adults, hence 0.65.
-- neck (H36M "neck/nose") = mid(thorax, head top): H36M's thorax→neck and neck→head bones are
+- neck (H36M "neck/nose") = ``skeleton.derive_neck`` = mid(thorax, head top): H36M's thorax→neck and neck→head bones are
   121 and 115 mm, so the joint sits half-way, just below nose level (at the chin).
 
 Confidence: direct joints keep the detector's score (MediaPipe visibility, COCO/OpenPose score);
@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..skeleton import JOINT_INDEX, NUM_JOINTS
+from ..skeleton import JOINT_INDEX, NUM_JOINTS, derive_neck, derive_spine
 
-SPINE_FRACTION = 0.5
 HEAD_TOP_EXTENSION = 0.65
 
 # Keypoint index of each named point in the supported layouts.
@@ -96,7 +95,7 @@ def to_h36m(points: np.ndarray, conf: np.ndarray, layout: dict[str, int]) -> tup
     thorax = _mid([p("left_shoulder"), p("right_shoulder")], [c("left_shoulder"), c("right_shoulder")])
     put("pelvis", pelvis)
     put("thorax", thorax)
-    put("spine", (pelvis[0] + SPINE_FRACTION * (thorax[0] - pelvis[0]), 0.5 * (pelvis[1] + thorax[1])))
+    put("spine", (derive_spine(pelvis[0], thorax[0]), 0.5 * (pelvis[1] + thorax[1])))
 
     ears = _mid_available([p("left_ear"), p("right_ear")], [c("left_ear"), c("right_ear")])
     eyes = _mid_available([p("left_eye"), p("right_eye")], [c("left_eye"), c("right_eye")])
@@ -106,5 +105,5 @@ def to_h36m(points: np.ndarray, conf: np.ndarray, layout: dict[str, int]) -> tup
     top = centre[0] + HEAD_TOP_EXTENSION * (centre[0] - thorax[0])
     top_c = 0.5 * (centre[1] + thorax[1])
     put("head", (top, top_c))
-    put("neck", (0.5 * (thorax[0] + top), top_c))
+    put("neck", (derive_neck(thorax[0], top), top_c))
     return xy, out_c

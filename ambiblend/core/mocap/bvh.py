@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AmbiblendError
-from ..skeleton import JOINT_INDEX, NUM_JOINTS
+from ..skeleton import JOINT_INDEX, NUM_JOINTS, derive_neck, derive_spine
 
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 
@@ -157,16 +157,15 @@ def forward_kinematics(clip: BvhClip, unit: float = 0.01) -> tuple[np.ndarray, n
     return world_t * unit, world_r
 
 
-# Bandai-Namco node for each H36M joint. The head top has no node (the Head's end site has a
-# zero offset): it is derived as Head + HEAD_TOP_LENGTH along the Head node's own bone axis
-# (local +X, the axis every spine/neck/head offset runs along), so it follows head nods.
+# Bandai-Namco node for each directly measured H36M joint. The trunk joints are derived with
+# the same rules as the detector's (``skeleton.derive_spine/derive_neck``; pelvis and thorax =
+# mid-hips and mid-shoulders) so training 2D and video 2D agree: the file's own Hips and Neck
+# nodes sit 2 and 4 cm above those midpoints. The head top has no node (the Head's end site has
+# a zero offset): it is Head + HEAD_TOP_LENGTH along the Head node's own bone axis (local +X,
+# the axis every spine/neck/head offset runs along), so it follows head nods.
 BANDAI_TO_H36M = {
-    "pelvis": "Hips",
     "right_hip": "UpperLeg_R", "right_knee": "LowerLeg_R", "right_ankle": "Foot_R",
     "left_hip": "UpperLeg_L", "left_knee": "LowerLeg_L", "left_ankle": "Foot_L",
-    "spine": "Chest",          # 24.7 cm above the hips, mid-way pelvis→thorax as in H36M
-    "thorax": "Neck",          # base of the neck, between the shoulders
-    "neck": "Head",            # skull base (H36M's "neck/nose" joint sits at head level)
     "left_shoulder": "UpperArm_L", "left_elbow": "LowerArm_L", "left_wrist": "Hand_L",
     "right_shoulder": "UpperArm_R", "right_elbow": "LowerArm_R", "right_wrist": "Hand_R",
 }
@@ -179,14 +178,19 @@ def to_h36m(clip: BvhClip, unit: float = 0.01) -> np.ndarray:
     """Bandai-Namco BVH → (F, 17, 3) H36M joints in metres, file world frame (Y up)."""
     pos, rot = forward_kinematics(clip, unit)
     index = {n: i for i, n in enumerate(clip.names)}
-    missing = [n for n in list(BANDAI_TO_H36M.values()) if n not in index]
+    missing = [n for n in list(BANDAI_TO_H36M.values()) + ["Head"] if n not in index]
     if missing:
         raise AmbiblendError(f"The BVH lacks the node(s) {', '.join(missing)} of the Bandai-Namco skeleton.")
     out = np.zeros((clip.num_frames, NUM_JOINTS, 3))
     for joint, node in BANDAI_TO_H36M.items():
         out[:, JOINT_INDEX[joint]] = pos[:, index[node]]
+    j = JOINT_INDEX
+    out[:, j["pelvis"]] = 0.5 * (out[:, j["left_hip"]] + out[:, j["right_hip"]])
+    out[:, j["thorax"]] = 0.5 * (out[:, j["left_shoulder"]] + out[:, j["right_shoulder"]])
     head = index["Head"]
-    out[:, JOINT_INDEX["head"]] = pos[:, head] + HEAD_TOP_LENGTH * (rot[:, head] @ HEAD_AXIS)
+    out[:, j["head"]] = pos[:, head] + HEAD_TOP_LENGTH * (rot[:, head] @ HEAD_AXIS)
+    out[:, j["spine"]] = derive_spine(out[:, j["pelvis"]], out[:, j["thorax"]])
+    out[:, j["neck"]] = derive_neck(out[:, j["thorax"]], out[:, j["head"]])
     return out
 
 
