@@ -1,0 +1,147 @@
+"""Evaluate lifters on real calibrated multi-view video against a triangulated reference.
+
+    python -m training.evaluate_real --data ../shared/data/videos/pose2sim-single-person \\
+        --weights assets/model.pt --cache /work/scratch/h6/det --out /work/scratch/h6/eval
+
+``--data`` holds one calibration (``*.qca.txt``, ``*.toml``; or ``--calib``) and one video per
+camera, named after the camera (``cam01.mp4`` for camera ``cam01``). Every view is detected
+with the add-on's detector and triangulated into the reference; each view in ``--views``
+(default: all) is then lifted on its own and scored. ``--weights`` may repeat (e.g. before and
+after fine-tuning): one table row per model and view. Writes ``metrics.json``, ``metrics.md``,
+``reference.npz`` (world points, validity, per-view reprojection error) and a PNG of lifted vs
+reference joints over time for ``--plot-view``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # allow `python training/evaluate_real.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.lift.checkpoint import load_model
+from ambiblend.core.multiview.calibration import read_calibration
+from ambiblend.core.skeleton import JOINT_INDEX
+from training.real_footage import (build_reference, detect_views, evaluate_view, overall,
+                                   reference_height)
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
+PLOT_JOINTS = ("right_wrist", "left_ankle", "head")
+TABLE = [("pmpjpe", "PMPJPE mm", "{:.1f}"), ("n_mpjpe", "N-MPJPE mm", "{:.1f}"), ("pck150", "PCK@150", "{:.2f}"),
+         ("mpjpe", "MPJPE mm (height)", "{:.1f}"), ("root_depth_err", "root depth err mm", "{:.0f}"),
+         ("root_depth_baseline", "const-depth err mm", "{:.0f}"), ("bone_cv_pred", "bone CV", "{:.3f}"),
+         ("bone_cv_ref", "bone CV ref", "{:.3f}"), ("jitter_pred", "jitter mm/f²", "{:.1f}"),
+         ("jitter_ref", "jitter ref mm/f²", "{:.1f}"), ("frames", "frames", "{}")]
+
+
+def find_inputs(data: Path, calib: Path | None):
+    """(cameras, videos) from a folder: the calibration plus one video named after each camera."""
+    if calib is None:
+        found = sorted(p for p in data.iterdir() if p.name.lower().endswith((".qca.txt", ".toml")))
+        if len(found) != 1:
+            raise AmbiblendError(f"Expected one calibration (.qca.txt or .toml) in {data}, found {len(found)}; pass --calib.")
+        calib = found[0]
+    cameras = read_calibration(calib)
+    videos = []
+    for cam in cameras:
+        match = [data / f"{cam.name}{s}" for s in VIDEO_SUFFIXES if (data / f"{cam.name}{s}").is_file()]
+        if not match:
+            raise AmbiblendError(f"No video named {cam.name}.* in {data} for camera {cam.name}.")
+        videos.append(match[0])
+    return cameras, videos
+
+
+def plot_view(series: dict, name: str, path: Path, fps: float) -> None:
+    """Lifted vs reference root-relative joints over time (camera frame, metres)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(PLOT_JOINTS), 3, figsize=(12, 2.6 * len(PLOT_JOINTS)), sharex=True)
+    t = np.arange(len(series["ref"])) / fps
+    for row, joint in enumerate(PLOT_JOINTS):
+        j = JOINT_INDEX[joint]
+        for col, axis in enumerate("xyz"):
+            ax = axes[row, col]
+            ax.plot(t, series["ref"][:, j, col], "k-", label="triangulated reference")
+            ax.plot(t, series["pred"][:, j, col], "C1-", label="lifted (one view)")
+            ax.set_title(f"{joint} {axis} (m, root-relative)", fontsize=9)
+    axes[0, 0].legend(fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    fig.suptitle(f"{name}: single-view lifting vs multi-view reference (camera frame)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown(results: dict, reproj: dict) -> str:
+    lines = ["| model | view | " + " | ".join(h for _, h, _ in TABLE) + " |",
+             "|---|---|" + "---|" * len(TABLE)]
+    for model, per_view in results.items():
+        for view, m in per_view.items():
+            cells = [fmt.format(m[k]) for k, _, fmt in TABLE]
+            lines.append(f"| {model} | {view} | " + " | ".join(cells) + " |")
+    lines += ["", "| view | median reprojection px | mean px | outlier share | frames with L/R flipped |",
+              "|---|---|---|---|---|"]
+    for view, e in reproj.items():
+        lines.append(f"| {view} | {e['median_px']:.1f} | {e['mean_px']:.1f} | {e['outlier_share']:.3f} | {e['flipped_share']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True, help="folder with the calibration and one video per camera")
+    ap.add_argument("--calib", type=Path, help="calibration file (default: the one in --data)")
+    ap.add_argument("--weights", type=Path, action="append", required=True, help="lifter checkpoint (repeatable)")
+    ap.add_argument("--views", nargs="+", help="views to lift and score (default: all)")
+    ap.add_argument("--cache", type=Path, help="folder caching the detections")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--plot-view", help="view to plot (default: the last scored view)")
+    ap.add_argument("--height", type=float, help="subject height in m (default: the reference skeleton's)")
+    ap.add_argument("--inlier-px", type=float, default=40.0, help="triangulation inlier threshold")
+    args = ap.parse_args(argv)
+    try:
+        cameras, videos = find_inputs(args.data, args.calib)
+        views = {v.camera.name: v for v in detect_views(cameras, videos, args.cache)}
+        scored = args.views or list(views)
+        unknown = [v for v in scored if v not in views]
+        if unknown:
+            raise AmbiblendError(f"Unknown view(s) {', '.join(unknown)}; the calibration has {', '.join(views)}.")
+        ref = build_reference(list(views.values()), inlier_px=args.inlier_px)
+        height = args.height or reference_height(ref)
+        results, plots = {}, {}
+        for weights in args.weights:
+            model = load_model(weights, "cpu")
+            per_view = {name: evaluate_view(views[name], ref, model, height) for name in scored}
+            plots[weights.stem] = per_view[args.plot_view or scored[-1]]["series"]
+            per_view = {k: {m: v for m, v in d.items() if m != "series"} for k, d in per_view.items()}
+            per_view["overall"] = overall(per_view)
+            results[str(weights)] = per_view
+    except AmbiblendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    reproj = ref.view_errors()
+    np.savez_compressed(args.out / "reference.npz", points=ref.points, valid=ref.valid, used=ref.used,
+                        error_px=ref.error_px, flipped=ref.flipped, names=np.array(ref.names))
+    summary = {"subject_height_m": height, "reference_complete_frames": int(ref.valid.all(axis=1).sum()),
+               "frames": int(ref.valid.shape[0]), "reprojection": reproj, "results": results}
+    (args.out / "metrics.json").write_text(json.dumps(summary, indent=1))
+    table = markdown(results, reproj)
+    (args.out / "metrics.md").write_text(table)
+    fps = next(iter(views.values())).keypoints.fps
+    for stem, series in plots.items():
+        plot_view(series, f"{args.plot_view or scored[-1]} ({stem})", args.out / f"joints_{stem}.png", fps)
+    print(f"subject height {height:.3f} m; complete reference in {summary['reference_complete_frames']}/{summary['frames']} frames")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

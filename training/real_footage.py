@@ -1,0 +1,154 @@
+"""Accuracy on real footage: a triangulated multi-view reference and single-view lifting against it.
+
+Pipeline (what ``training/evaluate_real.py`` runs):
+
+1. ``detect_views``: the add-on's own detector (``ambiblend.core.detect.detect_video``) on every
+   view, cached as ``<cache>/<video stem>.npz`` so re-runs skip MediaPipe.
+2. ``build_reference``: robust triangulation (``ambiblend.core.multiview``) of the 17 detected
+   joints → world-frame reference (T, 17, 3) metres with a validity mask and per-view
+   reprojection error. Joints seen by < 2 consistent views stay NaN.
+3. ``evaluate_view``: lift one view alone with the add-on's path (``lift_sequence`` +
+   ``metric_scale`` + ``root_trajectory``) and compare with the reference expressed in that
+   camera's frame (x right, y down, z away, metres). Metrics: see ``view_metrics``.
+
+Only frames where all 17 reference joints are valid are scored (their count is reported).
+The reference is built from the same detector's 2D, so both sides share its joint definitions
+(pelvis = mid-hips etc.); what it cannot show is the detector's own 2D error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ambiblend.core.detect import Keypoints2D, detect_video, load_keypoints
+from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.lift.checkpoint import LiftingModel
+from ambiblend.core.lift.infer import lift_sequence
+from ambiblend.core.multiview.calibration import Camera
+from ambiblend.core.multiview.triangulate import Triangulation, triangulate
+from ambiblend.core.scale.trajectory import metric_scale, root_trajectory
+from ambiblend.core.skeleton import ROOT, bone_lengths
+from training.metrics import joint_errors, mpjpe, n_mpjpe, pck, pmpjpe, subject_height
+
+
+@dataclass
+class ViewData:
+    """One calibrated view and its detections (``Keypoints2D`` of the add-on's detector)."""
+    camera: Camera
+    keypoints: Keypoints2D
+
+
+def detect_views(cameras: list[Camera], videos: list[Path], cache_dir: Path | None) -> list[ViewData]:
+    """Detect every video (same order as ``cameras``), reusing ``cache_dir/<stem>.npz``."""
+    views = []
+    for cam, video in zip(cameras, videos):
+        cache = Path(cache_dir) / f"{Path(video).stem}.npz" if cache_dir else None
+        if cache is not None and cache.is_file() and cache.stat().st_mtime >= Path(video).stat().st_mtime:
+            kp = load_keypoints(cache)
+        else:
+            kp = detect_video(video)
+            if cache is not None:
+                kp.save(cache)
+        views.append(ViewData(cam, kp))
+    frames = {len(v.keypoints.xy) for v in views}
+    if len(frames) != 1:
+        raise AmbiblendError(f"The views have different frame counts {sorted(frames)}; trim them to the synchronised range first.")
+    return views
+
+
+def build_reference(views: list[ViewData], **kwargs) -> Triangulation:
+    """Triangulate all views' 17 joints (``triangulate`` keyword arguments pass through).
+
+    Interpolated detections (frames without a person, conf 0) never vote."""
+    pixels = np.stack([v.keypoints.xy for v in views])
+    conf = np.stack([np.where(v.keypoints.filled[:, None], 0.0, v.keypoints.conf) for v in views])
+    return triangulate([v.camera for v in views], pixels, conf, **kwargs)
+
+
+def reference_height(reference: Triangulation) -> float:
+    """Standing height (m) of the complete reference frames (``training.metrics.subject_height``):
+    the "subject height" a user would type for this person."""
+    return subject_height(reference.points[reference.valid.all(axis=1)])
+
+
+def bone_cv(joints: np.ndarray) -> float:
+    """Mean over the 16 bones of std/mean of the bone length over the clip. joints (T, 17, 3)."""
+    lengths = bone_lengths(joints)
+    return float(np.mean(lengths.std(axis=0) / lengths.mean(axis=0)))
+
+
+def jitter(joints: np.ndarray, frame_ok: np.ndarray) -> np.ndarray:
+    """Per-joint mean acceleration ‖x(t+1) − 2x(t) + x(t−1)‖ (same unit as joints, per frame²)
+    over the frames t whose neighbours are also scored. joints (T, 17, 3) → (17,)."""
+    acc = joints[2:] - 2 * joints[1:-1] + joints[:-2]
+    ok = frame_ok[2:] & frame_ok[1:-1] & frame_ok[:-2]
+    if not ok.any():
+        return np.full(joints.shape[1], np.nan)
+    return np.linalg.norm(acc[ok], axis=-1).mean(axis=0)
+
+
+def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
+                  height: float) -> dict:
+    """Lift one view alone and score it against the reference (see ``view_metrics``)."""
+    kp = view.keypoints
+    lifted = lift_sequence(kp.xy, model)
+    meters = metric_scale(lifted.joints, height)
+    pred = lifted.joints * meters  # (T, 17, 3) camera frame, root-relative, metres
+    ref_cam = view.camera.to_camera(reference.points)  # NaN stays NaN
+    traj = root_trajectory(kp.xy[:, ROOT], lifted.scale, lifted.norm_factor, meters, kp.image_size,
+                           root_depth=model.root_depth)
+    out = view_metrics(pred, ref_cam, traj[:, 2], reference.valid.all(axis=1))
+    out["meters_per_unit"] = meters
+    out["series"] = {"pred": pred, "ref": ref_cam - ref_cam[:, ROOT:ROOT + 1]}
+    return out
+
+
+def view_metrics(pred: np.ndarray, ref_cam: np.ndarray, depth_pred: np.ndarray,
+                 frame_ok: np.ndarray) -> dict:
+    """All real-footage metrics of one view, in millimetres.
+
+    pred: (T, 17, 3) lifted, root-relative, metric (subject-height scale), camera frame.
+    ref_cam: (T, 17, 3) reference in the same camera's frame (absolute, metres).
+    depth_pred: (T,) the scale module's root depth (metres, assumed focal).
+    frame_ok: (T,) frames where the reference is complete.
+
+    - ``pmpjpe``, ``n_mpjpe``, ``mpjpe``, ``pck150`` (share of the 14 PCK joints within 150 mm of
+      the MPJPE prediction): ``training.metrics`` protocols, mean over frames; ``mpjpe`` uses the
+      subject-height scale (the add-on's own metric scale), root-aligned.
+    - ``root_depth_err``: mean |a·z_pred − z_ref| of the root depth after ONE least-squares
+      scale a for the clip (absorbs the unknown focal length); ``root_depth_baseline``: the same
+      for a constant depth (the clip's mean reference depth), i.e. what no trajectory gives.
+    - ``bone_cv_pred`` / ``bone_cv_ref``: mean bone-length coefficient of variation (unitless).
+    - ``jitter_pred`` / ``jitter_ref``: mean acceleration, mm/frame², mean over joints; the
+      per-joint values in ``jitter_pred_joints`` / ``jitter_ref_joints``.
+    """
+    n = int(frame_ok.sum())
+    if n == 0:
+        raise AmbiblendError("No frame has a complete triangulated reference for this view.")
+    ref_rel = ref_cam - ref_cam[:, ROOT:ROOT + 1]
+    p, r = pred[frame_ok], ref_rel[frame_ok]
+    z_ref, z_pred = ref_cam[frame_ok, ROOT, 2], depth_pred[frame_ok]
+    a = float(np.dot(z_pred, z_ref) / np.dot(z_pred, z_pred))
+    jp, jr = jitter(pred, frame_ok) * 1000, jitter(ref_rel, frame_ok) * 1000
+    return {
+        "frames": n,
+        "pmpjpe": float(pmpjpe(p, r).mean()), "n_mpjpe": float(n_mpjpe(p, r).mean()),
+        "mpjpe": float(mpjpe(p, r).mean()), "pck150": pck(joint_errors(p, r)),
+        "root_depth_err": float(np.mean(np.abs(a * z_pred - z_ref))) * 1000,
+        "root_depth_baseline": float(np.mean(np.abs(z_ref - z_ref.mean()))) * 1000,
+        "root_depth_ref_mean": float(z_ref.mean()) * 1000,
+        "bone_cv_pred": bone_cv(p), "bone_cv_ref": bone_cv(r),
+        "jitter_pred": float(np.mean(jp)), "jitter_ref": float(np.mean(jr)),
+        "jitter_pred_joints": jp.tolist(), "jitter_ref_joints": jr.tolist(),
+    }
+
+
+def overall(per_view: dict[str, dict]) -> dict:
+    """Frame-weighted mean of every scalar metric over the views."""
+    weights = np.array([m["frames"] for m in per_view.values()], dtype=np.float64)
+    keys = [k for k, v in next(iter(per_view.values())).items() if isinstance(v, float)]
+    out = {k: float(np.average([m[k] for m in per_view.values()], weights=weights)) for k in keys}
+    out["frames"] = int(weights.sum())
+    return out
