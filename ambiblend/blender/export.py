@@ -51,17 +51,21 @@ def _with_only_selected(obj, export):
 
 
 def export_fbx(obj, path, *, global_scale: float = 1.0, axis_forward: str = "-Z", axis_up: str = "Y",
-               apply_scale_options: str = "FBX_SCALE_NONE", simplify: float = 0.0, **fbx_options) -> Path:
+               apply_scale_options: str = "FBX_SCALE_NONE", simplify: float = 0.0,
+               add_leaf_bones: bool = True, **fbx_options) -> Path:
     """Write ``obj`` (armature) and its animation over the scene's frame range to ``path`` (.fbx).
 
     simplify: the exporter's ``bake_anim_simplify_factor``; 0 keeps a key on every frame (exact).
+    add_leaf_bones: FBX stores joints, not bone lengths, so without the ``<bone>_end`` leaves the
+    wrists, ankles and head top are not in the file (importers guess their length); Blender's
+    importer with ``ignore_leaf_bones=True`` turns them back into exact bone tails.
     ``fbx_options`` go to ``bpy.ops.export_scene.fbx`` as is (engine presets set axes and scale).
     Returns the written path; raises AmbiblendError for a non-armature or an unwritable path.
     """
     check_armature(obj)
     path = _output_path(path, ".fbx")
     options = dict(
-        filepath=str(path), use_selection=True, object_types={"ARMATURE"}, add_leaf_bones=False,
+        filepath=str(path), use_selection=True, object_types={"ARMATURE"}, add_leaf_bones=add_leaf_bones,
         bake_anim=True, bake_anim_use_all_actions=False, bake_anim_use_nla_strips=False,
         bake_anim_force_startend_keying=True, bake_anim_simplify_factor=simplify,
         global_scale=global_scale, axis_forward=axis_forward, axis_up=axis_up,

@@ -83,8 +83,10 @@ def read_checkpoint(path) -> dict:
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, io.UnsupportedOperation,
             AttributeError, KeyError) as exc:
         raise AmbiblendError(f"Weights file {path.name} is corrupt or not a PyTorch file ({exc}).") from exc
-    except Exception as exc:  # pickle errors of foreign files have many types
-        raise AmbiblendError(f"Weights file {path.name} could not be read ({type(exc).__name__}: {exc}).") from exc
+    except Exception as exc:  # pickle errors of foreign files have many types; their text advises
+        # loading with weights_only=False (unsafe), so only the type is shown to the user
+        raise AmbiblendError(f"Weights file {path.name} is corrupt or not a PyTorch checkpoint "
+                             f"({type(exc).__name__}).") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AmbiblendError(f"{path.name} is not an AmbiBlend lifter checkpoint (no '{FORMAT}' format tag).")
     if data.get("version", 0) > VERSION:

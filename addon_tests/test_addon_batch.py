@@ -1,0 +1,58 @@
+"""The headless batch script, run as a user would (a subprocess of plain Python with the bpy
+module): a folder of two inputs → two FBX files with a progress line each; failures → non-zero
+exit with a clear message, the good clips still written."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+from ambi_helpers import REPO, SAMPLE_KEYPOINTS, SAMPLE_VIDEO
+
+BATCH = REPO / "ambiblend" / "batch.py"
+
+
+def _run(*args, cwd):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, str(BATCH), "--", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, cwd=cwd, env=env)
+
+
+def test_batch_folder_of_video_and_keypoints(tmp_path, weights_path):
+    inputs = tmp_path / "clips"
+    inputs.mkdir()
+    shutil.copy(SAMPLE_VIDEO, inputs)
+    shutil.copy(SAMPLE_KEYPOINTS, inputs)
+    out = tmp_path / "out"
+    # cwd elsewhere: the script must find the ambiblend package by itself.
+    result = _run("--input", inputs, "--output", out, "--weights", weights_path, "--height", 1.8,
+                  "--blend", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [l for l in result.stdout.splitlines() if l.startswith("[")]
+    assert lines[0].startswith("[1/2] pose2sim_cam04.mp4 -> ") and lines[0].endswith(" s)")
+    assert lines[1].startswith("[2/2] pose2sim_cam04_keypoints.npz -> ")
+    for stem in ("pose2sim_cam04", "pose2sim_cam04_keypoints"):
+        assert (out / f"{stem}.fbx").stat().st_size > 10_000
+        assert (out / f"{stem}.blend").is_file()
+
+
+def test_batch_failures_exit_non_zero(tmp_path, weights_path):
+    inputs = tmp_path / "clips"
+    inputs.mkdir()
+    shutil.copy(SAMPLE_KEYPOINTS, inputs)
+    (inputs / "broken.mp4").write_bytes(np.random.default_rng(0).bytes(5000))
+    out = tmp_path / "out"
+    result = _run("--input", inputs, "--output", out, "--weights", weights_path, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "[1/2] broken.mp4: FAILED: Could not open broken.mp4 as a video" in result.stderr
+    assert "error: 1 of 2 clips failed." in result.stderr
+    assert (out / "pose2sim_cam04_keypoints.fbx").is_file() and not (out / "broken.fbx").exists()
+
+    result = _run("--input", tmp_path / "nothing", "--output", out, cwd=tmp_path)
+    assert result.returncode == 1 and "error: Input not found:" in result.stderr
+    result = _run("--input", inputs, "--output", out, "--weights", tmp_path / "no.pt", cwd=tmp_path)
+    assert result.returncode == 1 and "error: Weights file not found:" in result.stderr
+    result = _run("--output", out, cwd=tmp_path)
+    assert result.returncode == 2 and "--input" in result.stderr
