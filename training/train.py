@@ -157,8 +157,9 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
     """On --resume the stored config wins, except the budget keys given on the command line."""
     path = Path(cfg.out) / "last.pt"
     stored = config_from_dict(read_checkpoint(path).get("config", {}))
+    given = getattr(cfg, "given", RESUME_OVERRIDES)  # Python callers: their budget always wins
     for key in RESUME_OVERRIDES:
-        if key in getattr(cfg, "given", ()):
+        if key in given:
             setattr(stored, key, getattr(cfg, key))
     stored.resume, stored.out = True, cfg.out
     return stored.check()

@@ -1,0 +1,120 @@
+"""End-to-end runs on tiny synthetic data: the loss falls, resume is bit-for-bit, the weights
+load in the add-on's loader, evaluation writes its report, bad data is rejected."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.lift.checkpoint import load_model, read_checkpoint
+from ambiblend.core.lift.infer import lift_sequence
+from training import evaluate, train
+from training.config import TrainConfig
+from training.data.sequences import SequenceSet
+from synthetic_motion import make_set
+
+TINY = dict(width=32, lifter_blocks=1, batch=32, samples_per_epoch=256, progress=False,
+            lr=1e-3, disc_lr=1e-3, scale_lr=1e-3, val_sequences=0)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    make_set(6, 50, seed=0).save(root / "train.npz")
+    make_set(3, 40, seed=1).save(root / "val.npz")
+    return root
+
+
+def cfg(data, out, **kw):
+    return TrainConfig(**{**TINY, "train": str(data / "train.npz"), "val": str(data / "val.npz"),
+                          "out": str(out), **kw})
+
+
+def test_tiny_run_lowers_loss_and_writes_addon_weights(data, tmp_path):
+    torch.set_num_threads(1)
+    result = train.train(cfg(data, tmp_path / "run", epochs=6))
+    first, last = result["history"][0], result["history"][-1]
+    for term in ("2d", "3d", "tmc"):
+        assert last[term] < 0.8 * first[term], term
+    for name in ("last.pt", "model.pt", "log.csv", "losses.png"):
+        assert (tmp_path / "run" / name).is_file()
+    ckpt = read_checkpoint(tmp_path / "run" / "model.pt")
+    assert ckpt["config"]["w_3d"] == 5.0 and ckpt["git_revision"]
+    assert ckpt["metrics"]["val_pmpjpe"] == pytest.approx(min(h["val_pmpjpe"] for h in result["history"]))
+    model = load_model(tmp_path / "run" / "model.pt", "cpu")  # the add-on's loader, unchanged
+    xy = SequenceSet.load(data / "val.npz").sequence(0)
+    res = lift_sequence(xy, model)
+    assert res.joints.shape == (len(xy), 17, 3) and np.isfinite(res.joints).all()
+    assert len(open(tmp_path / "run" / "log.csv").read().splitlines()) == 7
+
+
+def test_resume_is_bit_for_bit(data, tmp_path):
+    torch.set_num_threads(1)
+    train.train(cfg(data, tmp_path / "a", epochs=2))
+    train.train(cfg(data, tmp_path / "b", epochs=1))
+    train.train(cfg(data, tmp_path / "b", epochs=2, resume=True))
+    a, b = read_checkpoint(tmp_path / "a" / "last.pt"), read_checkpoint(tmp_path / "b" / "last.pt")
+    for part in ("scale", "lifter"):
+        for k, v in a["state_dict"][part].items():
+            assert torch.equal(v, b["state_dict"][part][k]), (part, k)
+    for k, v in a["discriminator"].items():
+        assert torch.equal(v, b["discriminator"][k]), k
+    assert a["epoch"] == b["epoch"] == 2 and a["step"] == b["step"]
+    assert a["history"][-1]["val_pmpjpe"] == b["history"][-1]["val_pmpjpe"]
+
+
+def test_init_from_weights_and_iterative_off(data, tmp_path):
+    torch.set_num_threads(1)
+    train.train(cfg(data, tmp_path / "base", epochs=1))
+    base = read_checkpoint(tmp_path / "base" / "model.pt")
+    c = cfg(data, tmp_path / "ft", epochs=1, init=str(tmp_path / "base" / "model.pt"), iterative=False,
+            adv_loss="bce", cycle_norm="euclidean", lr=1e-12, scale_lr=1e-12)
+    train.train(c)
+    ft = read_checkpoint(tmp_path / "ft" / "model.pt")
+    w0, w1 = base["state_dict"]["lifter"]["mlp.out.weight"], ft["state_dict"]["lifter"]["mlp.out.weight"]
+    assert torch.allclose(w0, w1, atol=1e-6)  # started from the given weights (lr ≈ 0)
+    with pytest.raises(AmbiblendError, match="does not fit the configured networks"):
+        train.train(cfg(data, tmp_path / "bad", epochs=1, init=str(tmp_path / "base" / "model.pt"), width=48))
+
+
+def test_bad_training_data_rejected(data, tmp_path):
+    good = SequenceSet.load(data / "train.npz")
+    nan = good.poses_2d.copy()
+    nan[3, 2, 0] = np.nan
+    np.savez(tmp_path / "nan.npz", poses_2d=nan, starts=good.starts, lengths=good.lengths)
+    np.savez(tmp_path / "joints.npz", poses_2d=good.poses_2d[:, :15], starts=good.starts, lengths=good.lengths)
+    lengths = good.lengths.copy()
+    lengths[1] = 0
+    np.savez(tmp_path / "empty.npz", poses_2d=good.poses_2d, starts=good.starts, lengths=lengths)
+    for name, message in (("nan", "NaN or infinite values in 1 frames"), ("joints", "wrong joint count"),
+                          ("empty", "Empty sequences")):
+        out = tmp_path / f"run_{name}"
+        with pytest.raises(AmbiblendError, match=message):
+            train.train(cfg(data, out, train=str(tmp_path / f"{name}.npz"), epochs=1))
+        assert not out.exists()  # nothing written for rejected data
+
+
+def test_max_minutes_stops_after_saving(data, tmp_path):
+    result = train.train(cfg(data, tmp_path / "r", epochs=50, max_minutes=1e-9))
+    assert result["stopped"] and result["epoch"] == 1
+    assert read_checkpoint(tmp_path / "r" / "last.pt")["epoch"] == 1
+
+
+def test_evaluate_cli_writes_report(data, tmp_path):
+    torch.set_num_threads(1)
+    train.train(cfg(data, tmp_path / "run", epochs=1))
+    rc = evaluate.main(["--weights", str(tmp_path / "run" / "model.pt"), "--data", str(data / "val.npz"),
+                        "--out", str(tmp_path / "eval"), "--height-from-gt"])
+    assert rc == 0
+    js = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert set(js["groups"]) == {"walk", "turn"} and js["overall"]["frames"] == 120
+    assert 0 < js["overall"]["pmpjpe"] <= js["overall"]["mpjpe"] + 50
+    assert "head-length-rescaled MPJPE" in (tmp_path / "eval" / "metrics.md").read_text()
+    assert (tmp_path / "eval" / "scale_trace.png").stat().st_size > 1000
+    no3d = SequenceSet.load(data / "val.npz")
+    no3d.poses_3d = None
+    no3d.save(tmp_path / "no3d.npz")
+    assert evaluate.main(["--weights", str(tmp_path / "run" / "model.pt"), "--data", str(tmp_path / "no3d.npz"),
+                          "--out", str(tmp_path / "eval2")]) == 2
+    assert not (tmp_path / "eval2").exists()
