@@ -62,18 +62,28 @@ def clean_motion(joints: np.ndarray, conf: np.ndarray | None, fps: float,
     if options.fix_bone_lengths:
         x = fix_bone_lengths(x)
 
-    contacts = detect_contacts(x, fps, lowest_ankle_level(x))
-    ground_height = lowest_ankle_level(x) - sole_offset(x)
     if options.ground:
-        planted = x[:, list(FEET)][contacts]
-        if len(planted) < 3:  # no reliable contact: use the lowest ankle positions instead
-            planted = x[:, list(FEET)].reshape(-1, 3)
-            planted = planted[planted[:, 2] <= np.percentile(planted[:, 2], 5)]
-        x = level_and_ground(x, planted)
+        # Slow ankles first (height is unknown while the floor may be tilted), then the plane
+        # again from the contacts found on the levelled motion.
+        contacts = detect_contacts(x, fps, ankle_floor=np.inf)
+        for _ in range(2):
+            x = level_and_ground(x, _planted(x, contacts))
+            contacts = detect_contacts(x, fps, sole_offset(x))
         ground_height = 0.0
-        contacts = detect_contacts(x, fps, sole_offset(x))
+    else:
+        contacts = detect_contacts(x, fps, lowest_ankle_level(x))
+        ground_height = lowest_ankle_level(x) - sole_offset(x)
     if options.in_place:
         x[..., :2] -= x[:, ROOT:ROOT + 1, :2]
     elif options.lock_feet:
         x = lock_feet(x, contacts, fps)
     return CleanedMotion(joints=x, contacts=contacts, ground_height=float(ground_height))
+
+
+def _planted(joints: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+    """(N, 3) ankle positions while planted; the lowest 5 % of ankle positions if too few."""
+    planted = joints[:, list(FEET)][contacts]
+    if len(planted) < 3:
+        planted = joints[:, list(FEET)].reshape(-1, 3)
+        planted = planted[planted[:, 2] <= np.percentile(planted[:, 2], 5)]
+    return planted

@@ -35,6 +35,10 @@ SLOT_LABELS = {"hips": "Hips", "spine": "Spine", "neck": "Neck", "head": "Head",
 RIGIFY_METARIG = {"hips": "spine", "spine": "spine.001", "neck": "spine.004", "head": "spine.006",
                   **{f"{p}.{s}": f"{p}.{s}" for p in ("upper_arm", "forearm", "thigh", "shin") for s in "LR"}}
 RIGIFY_DEF = {k: f"DEF-{v}" for k, v in RIGIFY_METARIG.items()}
+# AmbiBlend's own armature (blender/armature.py): its "spine" bone (pelvis → spine joint) is
+# carried by the root, "chest" spans spine → thorax.
+AMBIBLEND = {"hips": "pelvis", "spine": "chest", "neck": "neck", "head": "head",
+             **{f"{p}.{s}": f"{p}.{s}" for p in ("upper_arm", "forearm", "thigh", "shin") for s in "LR"}}
 MIXAMO = {"hips": "Hips", "spine": "Spine", "neck": "Neck", "head": "Head",
           **{f"{p}.{s[0]}": f"{s}{m}" for s in ("Left", "Right")
              for p, m in (("upper_arm", "Arm"), ("forearm", "ForeArm"), ("thigh", "UpLeg"), ("shin", "Leg"))}}
@@ -56,10 +60,13 @@ _SIDE = re.compile(r"(^|[._\- ])(l|r|left|right)($|[._\- ])|^(left|right)|(left|
 def auto_map(bone_names: Sequence[str]) -> tuple[str, dict[str, str]]:
     """Guess a mapping for a rig from its bone names (in hierarchy order, parents first).
 
-    Returns (rig kind: "rigify", "rigify-def", "mixamo" or "generic", {slot: bone}); slots
+    Returns (rig kind: "ambiblend", "rigify", "rigify-def", "mixamo" or "generic",
+    {slot: bone}); slots
     without a match are left out (see ``missing_slots``)."""
     names = list(bone_names)
     present = set(names)
+    if all(b in present for b in AMBIBLEND.values()) and {"hip.L", "hip.R", "chest"} <= present:
+        return "ambiblend", dict(AMBIBLEND)
     if all(b in present for b in RIGIFY_DEF.values()):
         return "rigify-def", dict(RIGIFY_DEF)
     if all(b in present for b in RIGIFY_METARIG.values()):

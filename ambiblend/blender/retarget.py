@@ -1,0 +1,188 @@
+"""Retarget lifted motion onto any humanoid armature and bake it to keyframes.
+
+Source: the 17-joint world positions a lift stored on its action (``action["ambiblend_joints"]``,
+flat float32 T·17·3 world metres, and ``action["ambiblend_fps"]``, written by
+``armature.bake_motion``). Reading them back from the action is robust: it needs no evaluation
+of the source rig and survives save/reload of the .blend.
+
+Target: the selected armature. The motion is scaled to the rig (standing heights), placed at the
+rig object's location, brought into armature space through the object's full transform (object
+scale/rotation handled), solved by ``core.retarget.solve.solve_pose`` and written as one new
+action through the fast keyframe writer. No constraint is added; the previous action is kept.
+"""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from ..core.errors import AmbiblendError
+from ..core.retarget.mapping import auto_map, bone_targets, check_mapping
+from ..core.retarget.solve import RestBone, rest_joint_positions, solve_pose
+from ..core.skeleton import NUM_JOINTS, bone_lengths, standing_height
+from .keyframes import new_action, write_bone_channels
+
+JOINTS_KEY, FPS_KEY = "ambiblend_joints", "ambiblend_fps"
+
+
+def check_target(obj) -> None:
+    if obj is None or obj.type != "ARMATURE":
+        what = "nothing is active" if obj is None else f"'{obj.name}' is a {obj.type.lower()}"
+        raise AmbiblendError(f"Select the armature to retarget onto ({what}).")
+
+
+def bone_names_in_hierarchy_order(obj) -> list[str]:
+    """Bone names, parents before children (shallow first), for the name matchers."""
+    return [b.name for b in sorted(obj.data.bones, key=lambda b: len(b.parent_recursive))]
+
+
+def automap(obj) -> tuple[str, dict[str, str]]:
+    """(rig kind, {slot: bone}) guessed for armature ``obj``."""
+    check_target(obj)
+    return auto_map(bone_names_in_hierarchy_order(obj))
+
+
+def rest_bones(obj) -> list[RestBone]:
+    """The armature's rest pose for the solver (armature space)."""
+    return [RestBone(b.name, b.parent.name if b.parent else None,
+                     np.array(b.matrix_local, dtype=np.float64), float(b.length), bool(b.use_connect))
+            for b in obj.data.bones]
+
+
+def source_motion(obj) -> tuple[np.ndarray, float]:
+    """(joints (T, 17, 3) world metres, fps) stored by a lift on ``obj``'s active action."""
+    if obj is None:
+        raise AmbiblendError("Choose the source: an armature made by Lift Video.")
+    action = obj.animation_data.action if obj.animation_data else None
+    if action is None or JOINTS_KEY not in action:
+        raise AmbiblendError(f"'{obj.name}' has no lifted motion on its active action; "
+                             "run Lift Video first and pick that armature as the source.")
+    flat = np.asarray(action[JOINTS_KEY], dtype=np.float64)
+    if flat.size == 0 or flat.size % (NUM_JOINTS * 3):
+        raise AmbiblendError(f"The lifted motion stored on '{action.name}' is damaged.")
+    return flat.reshape(-1, NUM_JOINTS, 3), float(action.get(FPS_KEY, 30.0))
+
+
+def rig_rest_joints(obj, targets) -> np.ndarray:
+    """(17, 3) world-space rest positions of the joints on the target rig (object transform on)."""
+    pos = rest_joint_positions(rest_bones(obj), targets)
+    arm = np.stack([pos[(j,)] for j in range(NUM_JOINTS)])
+    mw = np.array(obj.matrix_world, dtype=np.float64)
+    return arm @ mw[:3, :3].T + mw[:3, 3]
+
+
+def fit_to_rig(joints: np.ndarray, obj, targets) -> tuple[np.ndarray, float]:
+    """Source joints (T, 17, 3) world → target joints (T, 17, 3) in ``obj``'s armature space.
+
+    World target = k · source + rig location, k = rig standing height / source standing height.
+    Returns (armature-space joints, k)."""
+    rig_h = standing_height(bone_lengths(rig_rest_joints(obj, targets)))
+    src_h = standing_height(np.median(bone_lengths(joints), axis=0))
+    if not (np.isfinite(src_h) and src_h > 0 and rig_h > 0):
+        raise AmbiblendError("The source motion or the target rig has no usable size.")
+    k = rig_h / src_h
+    mw = np.array(obj.matrix_world, dtype=np.float64)
+    world = k * joints + mw[:3, 3]
+    inv = np.linalg.inv(mw)
+    return world @ inv[:3, :3].T + inv[:3, 3], float(k)
+
+
+def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: dict[str, str],
+             name: str | None = None, frame_start: int | None = None):
+    """Key ``target`` so its mapped bones follow ``source_joints`` (T, 17, 3) world metres.
+
+    Everything is checked before the scene changes: a partial mapping raises AmbiblendError
+    naming the unmapped slots and leaves the rig untouched. Returns the new action.
+    """
+    check_target(target)
+    check_mapping(mapping, [b.name for b in target.data.bones])
+    targets = bone_targets(mapping)
+    arm_joints, _ = fit_to_rig(np.asarray(source_joints, dtype=np.float64), target, targets)
+    solution = solve_pose(rest_bones(target), targets, arm_joints)
+    start = context.scene.frame_start if frame_start is None else frame_start
+    frames = np.arange(start, start + len(arm_joints), dtype=np.float64)
+    ad = target.animation_data
+    old = (ad.action, ad.action_slot) if ad is not None else None
+    actions_before = set(bpy.data.actions)
+    try:
+        action, bag = new_action(target, name or f"{target.name}_retarget")
+        for bone, quats in solution.rotations.items():
+            target.pose.bones[bone].rotation_mode = "QUATERNION"
+            write_bone_channels(bag, bone, frames, rotation_quaternion=quats,
+                                location=solution.locations.get(bone))
+    except BaseException:
+        for act in set(bpy.data.actions) - actions_before:
+            bpy.data.actions.remove(act)
+        if old is not None:
+            target.animation_data.action = old[0]
+        raise
+    scene = context.scene
+    scene.frame_end = max(scene.frame_end, int(frames[-1]))
+    return action
+
+
+# --- operators -------------------------------------------------------------------------------
+
+def mapping_of(settings) -> dict[str, str]:
+    """{slot: bone} from the panel's editable mapping (``AMBI_PG_retarget.mapping``)."""
+    return {item.slot: item.bone for item in settings.mapping if item.bone}
+
+
+def set_mapping(settings, mapping: dict[str, str], kind: str = "") -> None:
+    """Fill the panel's mapping rows (one per slot, in slot order) from ``mapping``."""
+    from ..core.retarget.mapping import SLOT_LABELS, SLOTS
+    settings.mapping.clear()
+    for slot in SLOTS:
+        item = settings.mapping.add()
+        item.slot, item.label, item.bone = slot, SLOT_LABELS[slot], mapping.get(slot, "")
+    settings.rig_kind = kind
+
+
+class AMBI_OT_retarget_automap(bpy.types.Operator):
+    """Guess the bone mapping of the active armature (Rigify, Mixamo or generic names)"""
+    bl_idname = "ambiblend.retarget_automap"
+    bl_label = "Auto-Map Bones"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        try:
+            kind, mapping = automap(context.active_object)
+        except AmbiblendError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        set_mapping(context.scene.ambiblend.retarget, mapping, kind)
+        from ..core.retarget.mapping import missing_slots
+        missing = missing_slots(mapping)
+        if missing:
+            self.report({"WARNING"}, f"Mapped {len(mapping)} of 12 parts ({kind}); pick bones for: "
+                                     + ", ".join(missing) + ".")
+        else:
+            self.report({"INFO"}, f"Mapped all 12 parts ({kind} rig).")
+        return {"FINISHED"}
+
+
+class AMBI_OT_retarget(bpy.types.Operator):
+    """Bake the lifted motion of the source armature onto the selected armature (new action)"""
+    bl_idname = "ambiblend.retarget"
+    bl_label = "Retarget Motion"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        settings = context.scene.ambiblend.retarget
+        target = context.active_object
+        try:
+            check_target(target)
+            if target == settings.source:
+                raise AmbiblendError("Select the character to animate, not the source armature.")
+            joints, fps = source_motion(settings.source)
+            mapping = mapping_of(settings) or automap(target)[1]
+            if context.mode != "OBJECT":
+                bpy.ops.object.mode_set(mode="OBJECT")
+            action = retarget(context, joints, fps, target, mapping)
+        except AmbiblendError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Retargeted {len(joints)} frames onto '{target.name}' (action '{action.name}').")
+        return {"FINISHED"}
+
+
+classes = (AMBI_OT_retarget_automap, AMBI_OT_retarget)
