@@ -4,7 +4,7 @@ import pytest
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.multiview.calibration import Camera
-from ambiblend.core.multiview.triangulate import FLIP_GROUPS, dlt, triangulate
+from ambiblend.core.multiview.triangulate import FLIP_GROUPS, dlt, reject_jumps, triangulate
 from ambiblend.core.skeleton import FLIP_PERMUTATION, JOINT_INDEX, NUM_JOINTS, PARENTS
 
 TOL = 1e-6  # metres: exact data must come back to rounding
@@ -118,3 +118,18 @@ def test_bad_inputs_raise_clear_errors():
         triangulate(cams[:1], pix[:1], conf[:1])
     np.testing.assert_array_equal(pix, before)  # inputs untouched
 
+
+
+def test_jump_off_the_track_is_marked():
+    cams = ring_cameras()
+    pts = known_skeleton(1) + np.arange(15.0)[:, None, None] * np.array([0.01, 0.0, 0.0])  # 0.6 m/s at 60 fps
+    conf = np.ones((len(cams),) + pts.shape[:2])
+    knee = JOINT_INDEX["right_knee"]
+    bad = pts.copy()
+    bad[7, knee] += [0.0, 0.3, 0.0]  # every view agrees on a knee 30 cm off for one frame
+    pix_bad = np.stack([c.project(bad) for c in cams])
+    tri = reject_jumps(triangulate(cams, pix_bad, conf), window=3, max_dev=0.10)
+    assert not tri.valid[7, knee] and np.isnan(tri.points[7, knee]).all() and not tri.used[7, knee].any()
+    assert tri.valid.sum() == tri.valid.size - 1
+    ok = tri.valid
+    assert np.abs(tri.points[ok] - pts[ok]).max() < TOL

@@ -4,17 +4,20 @@ Per joint and frame: a direct linear transform (DLT) on undistorted, normalised 
 coordinates, each view's two rows weighted by the detector's confidence. Robust to a bad
 view by trying every subset of ≥ 2 seeing views (all of them for ≤ ``MAX_EXHAUSTIVE_VIEWS``
 views) and keeping the largest subset whose views all reproject within ``inlier_px``
-(ties: the smallest mean error). Detectors sometimes swap left and right in one view; per
+(ties: the smallest mean error); a subset must hold a strict majority of the views that see
+the joint, so two views cannot outvote two others. Detectors sometimes swap left and right in one view; per
 frame and per limb group (legs, arms) each view's labels may be flipped, and the flip pattern
 with the lowest truncated reprojection cost wins (at most ⌊(V−1)/2⌋ flipped views, so the
 majority defines which side is left). Joints with fewer than two consistent views are NaN
-and ``valid`` is False: marked, never invented.
+and ``valid`` is False: marked, never invented. ``reject_jumps`` then marks points that leave
+their joint's track over a few frames (a wrong subset that happened to agree).
 
 Shapes: V views, T frames, J joints. Pixels are the detector's (distorted) image pixels;
 3D points are in the calibration's world frame (metres).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -150,9 +153,12 @@ def _robust_points(cameras, pixels, conf, seen, inlier_px):
     best_pts = np.full(w_all.shape[:-1] + (3,), np.nan)
     best_used = np.zeros(w_all.shape, dtype=bool)
     best_key = np.full(w_all.shape[:-1], np.inf)
+    n_seeing = seen_v.sum(axis=-1)
     for m in masks:
         members = seen_v & m  # views of this subset that see the joint
-        ok = members.sum(axis=-1) == m.sum()  # the subset only counts where all members see it
+        # The subset counts where all its members see the joint and they are a strict majority
+        # of the views that do: two views agreeing against two others are a coin toss, not a point.
+        ok = (members.sum(axis=-1) == m.sum()) & (2 * m.sum() > n_seeing)
         pts = dlt(proj, xn, np.where(members, w_all, 0.0))
         err = reprojection_error(cameras, pts, px)
         inlier = np.where(members, err <= inlier_px, True).all(axis=-1)
@@ -205,3 +211,25 @@ def _flip_views(pixels, conf, seen, views, joints, perm):
         c[view][:, joints] = conf[view][:, perm[joints]]
         s[view][:, joints] = seen[view][:, perm[joints]]
     return p, c, s
+
+
+def reject_jumps(tri: Triangulation, window: int = 5, max_dev: float = 0.10) -> Triangulation:
+    """Mark points that leave their joint's track: farther than ``max_dev`` (world units, m)
+    from the per-axis median of the valid points within ±``window`` frames (fewer at the
+    clip's ends; the first and last frame are not checked). Catches frames where a
+    wrong but self-consistent subset of views won (e.g. a leg hidden in two views that the
+    detector put on the other leg). Returns a new ``Triangulation``; marked points become NaN,
+    not valid and unused. window: frames (≈ 0.08 s is a good span: 5 frames at 60 fps)."""
+    pts = tri.points
+    with warnings.catch_warnings():  # a joint missing in a whole window has no median: stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # symmetric windows, shrunk at the clip's ends so a moving joint's median does not lag
+        half = [min(window, i, len(pts) - 1 - i) for i in range(len(pts))]
+        med = np.stack([np.nanmedian(pts[i - h:i + h + 1], axis=0) for i, h in enumerate(half)])
+    with np.errstate(invalid="ignore"):
+        jump = tri.valid & (np.linalg.norm(pts - med, axis=-1) > max_dev)
+    points = np.where(jump[..., None], np.nan, pts)
+    used = tri.used & ~jump[..., None]
+    return Triangulation(points=points, valid=tri.valid & ~jump, used=used,
+                         error_px=np.where(jump[..., None], np.nan, tri.error_px),
+                         flipped=tri.flipped, names=tri.names)
