@@ -25,12 +25,13 @@ os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="ambible
 import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ambiblend.blender.armature import (BONE_OF_JOINT, bake_motion, build_armature, read_rest,  # noqa: E402
-                                        rest_joints, solve_rotations)
+from ambiblend.blender.armature import (BONE_OF_JOINT, ROOT_BONE, bake_motion, bone_targets,  # noqa: E402
+                                        build_armature, rest_bones, rest_joints)
 from ambiblend.blender.keyframes import new_action, write_bone_channels  # noqa: E402
 from ambiblend.core.clean import CleanOptions  # noqa: E402
 from ambiblend.core.detect import read_input  # noqa: E402
 from ambiblend.core.pipeline import PipelineOptions, lift_keypoints, load_lifting_model  # noqa: E402
+from ambiblend.core.retarget.solve import solve_pose  # noqa: E402
 
 SAMPLE = REPO / "assets" / "sample" / "pose2sim_cam04.mp4"
 
@@ -57,8 +58,9 @@ def writer_vs_keyframe_insert(joints: np.ndarray) -> tuple[int, float, float]:
     Returns (keys, writer seconds, keyframe_insert seconds)."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
     obj = build_armature(bpy.context, "bench", rest_joints(joints))
-    rest, rest_rot = read_rest(obj)
-    quats, root_loc = solve_rotations(rest, rest_rot, joints)
+    pose = solve_pose(rest_bones(obj), bone_targets(), joints)
+    quats = np.stack([pose.rotations[name] for name in BONE_OF_JOINT], axis=1)
+    root_loc = pose.locations[ROOT_BONE]
     frames = np.arange(1, len(joints) + 1, dtype=np.float64)
 
     def ours():

@@ -4,7 +4,9 @@ Bones follow the skeleton's segments, parent joint → child joint, with animato
 (``thigh.L``, ``forearm.R`` …, Blender's .L/.R suffixes so mirroring tools work). The root bone
 ``pelvis`` sits on the pelvis joint, points up, and carries the trajectory (location keys) and
 the body's orientation; every other bone is animated by rotation only, so the rig plays back in
-any tool that reads bone rotations (FBX, retargeting).
+any tool that reads bone rotations (FBX, retargeting). Rotations come from the project's one
+retarget solver (``core.retarget.solve``): shortest-arc swing per bone from its parent's pose,
+the root's twist from the hips.
 
 Rest pose: upright T-pose in Blender's Z-up world facing −Y (towards a front-view camera), built
 from the clip's median bone lengths, feet on z = 0.
@@ -15,7 +17,7 @@ import bpy
 import numpy as np
 
 from ..core.errors import AmbiblendError
-from ..core.geometry import continuous_quaternions, matrix_to_quaternion, rotation_between
+from ..core.retarget.solve import BoneTarget, RestBone, solve_pose
 from ..core.skeleton import (ANKLE_TO_SOLE, BONES, JOINT_INDEX, JOINTS, NUM_JOINTS, PARENTS, ROOT,
                              bone_lengths, standing_height)
 from .keyframes import new_action, write_bone_channels
@@ -92,54 +94,20 @@ def build_armature(context, name: str, rest: np.ndarray) -> bpy.types.Object:
     return obj
 
 
-def read_rest(obj) -> tuple[np.ndarray, np.ndarray]:
-    """Rest joints (17, 3) and rest bone rotations (17, 3, 3), armature space, indexed by joint
-    (entry j is the bone whose tail is j; entry 0 the root bone)."""
-    rest = np.zeros((NUM_JOINTS, 3))
-    rot = np.zeros((NUM_JOINTS, 3, 3))
-    for j, name in enumerate(BONE_OF_JOINT):
-        bone = obj.data.bones[name]
-        rest[j] = bone.head_local if j == ROOT else bone.tail_local
-        rot[j] = np.array(bone.matrix_local, dtype=np.float64)[:3, :3]
-    return rest, rot
+def rest_bones(obj) -> list[RestBone]:
+    """The armature's rest bones (armature space) for the retarget solver."""
+    return [RestBone(name=b.name, parent=b.parent.name if b.parent else None,
+                     matrix=np.array(b.matrix_local, dtype=np.float64), length=b.length,
+                     connected=b.use_connect) for b in obj.data.bones]
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
-def _body_frame(joints: np.ndarray) -> np.ndarray:
-    """(..., 17, 3) → (..., 3, 3) orthonormal frame: Y up the spine, X towards the left hip."""
+def bone_targets() -> dict[str, BoneTarget]:
+    """Every bone of our armature aims from its parent joint to its joint; the root bone aims up
+    the spine and takes its twist from the hips (right hip → left hip)."""
     j = JOINT_INDEX
-    y = _unit(joints[..., j["spine"], :] - joints[..., ROOT, :])
-    x = joints[..., j["left_hip"], :] - joints[..., j["right_hip"], :]
-    x = _unit(x - np.sum(x * y, axis=-1, keepdims=True) * y)
-    return np.stack([x, y, np.cross(x, y)], axis=-1)
-
-
-def solve_rotations(rest: np.ndarray, rest_rot: np.ndarray, joints: np.ndarray):
-    """Bone rotations that point our armature's bones at ``joints``.
-
-    rest, rest_rot: from ``read_rest``; joints: (T, 17, 3) armature space.
-    Returns (quaternions (T, 17, 4) w,x,y,z pose-bone local rotations indexed like ``read_rest``,
-    root location (T, 3) in the root bone's rest frame).
-    World delta of the root: the body frame (spine, hips) now vs at rest; of every other bone:
-    the shortest-arc swing from where its parent carries it to its target direction (no twist
-    beyond the parent's). Local rotation L = R_restᵀ · D_parentᵀ · D · R_rest.
-    """
-    joints = np.asarray(joints, dtype=np.float64)
-    delta = np.empty(joints.shape[:1] + (NUM_JOINTS, 3, 3))
-    delta[:, ROOT] = _body_frame(joints) @ _body_frame(rest).T
-    local = np.empty_like(delta)
-    local[:, ROOT] = rest_rot[ROOT].T @ delta[:, ROOT] @ rest_rot[ROOT]
-    for c, p in BONES:
-        carried = delta[:, p] @ _unit(rest[c] - rest[p])
-        swing = rotation_between(carried, _unit(joints[:, c] - joints[:, p]))
-        delta[:, c] = swing @ delta[:, p]
-        local[:, c] = rest_rot[c].T @ delta[:, p].transpose(0, 2, 1) @ delta[:, c] @ rest_rot[c]
-    quats = continuous_quaternions(matrix_to_quaternion(local))
-    root_loc = (joints[:, ROOT] - rest[ROOT]) @ rest_rot[ROOT]  # = R_restᵀ · offset, per frame
-    return quats, root_loc
+    targets = {ROOT_BONE: BoneTarget(ROOT, j["spine"], (j["right_hip"], j["left_hip"]))}
+    targets.update({BONE_OF_JOINT[c]: BoneTarget(p, c) for c, p in BONES})
+    return targets
 
 
 def animate(obj, joints: np.ndarray, action_name: str, frame_start: int = 1):
@@ -149,15 +117,14 @@ def animate(obj, joints: np.ndarray, action_name: str, frame_start: int = 1):
         raise AmbiblendError(f"'{obj.name}' is not an AmbiBlend armature.")
     world_to_arm = np.linalg.inv(np.array(obj.matrix_world, dtype=np.float64))
     local_joints = joints @ world_to_arm[:3, :3].T + world_to_arm[:3, 3]
-    rest, rest_rot = read_rest(obj)
-    quats, root_loc = solve_rotations(rest, rest_rot, local_joints)
+    pose = solve_pose(rest_bones(obj), bone_targets(), local_joints)   # H5's one solver
     for pb in obj.pose.bones:
         pb.rotation_mode = "QUATERNION"
     action, channelbag = new_action(obj, action_name)
     frames = np.arange(frame_start, frame_start + len(joints), dtype=np.float64)
-    for j, name in enumerate(BONE_OF_JOINT):
-        write_bone_channels(channelbag, name, frames, rotation_quaternion=quats[:, j],
-                            location=root_loc if j == ROOT else None)
+    for name in BONE_OF_JOINT:
+        write_bone_channels(channelbag, name, frames, rotation_quaternion=pose.rotations[name],
+                            location=pose.locations.get(name))
     return action
 
 
