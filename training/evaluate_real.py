@@ -27,8 +27,8 @@ from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.multiview.calibration import read_calibration
 from ambiblend.core.skeleton import JOINT_INDEX
-from training.real_footage import (build_reference, detect_views, evaluate_view, overall,
-                                   reference_height)
+from training.real_footage import (apply_offsets, build_reference, detect_views, evaluate_view,
+                                   overall, reference_height, sync_check)
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 PLOT_JOINTS = ("right_wrist", "left_ankle", "head")
@@ -54,6 +54,19 @@ def find_inputs(data: Path, calib: Path | None):
             raise AmbiblendError(f"No video named {cam.name}.* in {data} for camera {cam.name}.")
         videos.append(match[0])
     return cameras, videos
+
+
+def parse_offsets(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        name, sep, k = item.partition("=")
+        try:
+            out[name] = int(k)
+        except ValueError:
+            raise AmbiblendError(f"--offset expects VIEW=K with an integer K, got '{item}'.") from None
+        if not sep or not name:
+            raise AmbiblendError(f"--offset expects VIEW=K, got '{item}'.")
+    return out
 
 
 def plot_view(series: dict, name: str, path: Path, fps: float) -> None:
@@ -105,15 +118,21 @@ def main(argv=None) -> int:
     ap.add_argument("--plot-view", help="view to plot (default: the last scored view)")
     ap.add_argument("--height", type=float, help="subject height in m (default: the reference skeleton's)")
     ap.add_argument("--inlier-px", type=float, default=40.0, help="triangulation inlier threshold")
+    ap.add_argument("--offset", action="append", default=[], metavar="VIEW=K",
+                    help="view VIEW's frame t+K shows the others' frame t (repeatable; trims to the common range)")
+    ap.add_argument("--sync-check", type=int, default=0, metavar="K",
+                    help="also print each view's leave-one-out reprojection error for offsets −K..K frames")
     args = ap.parse_args(argv)
     try:
         cameras, videos = find_inputs(args.data, args.calib)
-        views = {v.camera.name: v for v in detect_views(cameras, videos, args.cache)}
+        views = apply_offsets(detect_views(cameras, videos, args.cache), parse_offsets(args.offset))
+        views = {v.camera.name: v for v in views}
         scored = args.views or list(views)
         unknown = [v for v in scored if v not in views]
         if unknown:
             raise AmbiblendError(f"Unknown view(s) {', '.join(unknown)}; the calibration has {', '.join(views)}.")
         ref = build_reference(list(views.values()), inlier_px=args.inlier_px)
+        sync = sync_check(list(views.values()), args.sync_check) if args.sync_check else None
         height = args.height or reference_height(ref)
         results, plots = {}, {}
         for weights in args.weights:
@@ -130,8 +149,9 @@ def main(argv=None) -> int:
     reproj = ref.view_errors()
     np.savez_compressed(args.out / "reference.npz", points=ref.points, valid=ref.valid, used=ref.used,
                         error_px=ref.error_px, flipped=ref.flipped, names=np.array(ref.names))
-    summary = {"subject_height_m": height, "reference_complete_frames": int(ref.valid.all(axis=1).sum()),
-               "frames": int(ref.valid.shape[0]), "reprojection": reproj, "results": results}
+    summary = {"subject_height_m": height, "offsets": parse_offsets(args.offset), "reference_complete_frames": int(ref.valid.all(axis=1).sum()),
+               "frames": int(ref.valid.shape[0]), "reprojection": reproj, "results": results,
+               "sync_check_px": sync}
     (args.out / "metrics.json").write_text(json.dumps(summary, indent=1))
     table = markdown(results, reproj)
     (args.out / "metrics.md").write_text(table)
@@ -140,6 +160,12 @@ def main(argv=None) -> int:
         plot_view(series, f"{args.plot_view or scored[-1]} ({stem})", args.out / f"joints_{stem}.png", fps)
     print(f"subject height {height:.3f} m; complete reference in {summary['reference_complete_frames']}/{summary['frames']} frames")
     print(table)
+    if sync:
+        k = args.sync_check
+        print("sync check (leave-one-out median reprojection px by frame offset):")
+        print("view  " + " ".join(f"{o:+6d}" for o in range(-k, k + 1)))
+        for name, errs in sync.items():
+            print(f"{name:5s} " + " ".join(f"{e:6.1f}" for e in errs))
     return 0
 
 

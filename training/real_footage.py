@@ -64,6 +64,26 @@ def detect_views(cameras: list[Camera], videos: list[Path], cache_dir: Path | No
     return views
 
 
+def apply_offsets(views: list[ViewData], offsets: dict[str, int]) -> list[ViewData]:
+    """Re-synchronise views: view v's frame t + offsets[v] shows the instant of the others'
+    frame t. All views are trimmed to the common range (same length afterwards)."""
+    unknown = set(offsets) - {v.camera.name for v in views}
+    if unknown:
+        raise AmbiblendError(f"Offset for unknown view(s) {', '.join(sorted(unknown))}.")
+    ks = [int(offsets.get(v.camera.name, 0)) for v in views]
+    t = len(views[0].keypoints.xy)
+    lo, hi = max(0, -min(ks)), t - max(0, max(ks))
+    if hi - lo < 3:
+        raise AmbiblendError(f"Offsets {offsets} leave fewer than 3 common frames of {t}.")
+    out = []
+    for v, k in zip(views, ks):
+        kp = v.keypoints
+        cut = slice(lo + k, hi + k)
+        out.append(ViewData(v.camera, Keypoints2D(xy=kp.xy[cut], conf=kp.conf[cut], filled=kp.filled[cut],
+                                                  fps=kp.fps, image_size=kp.image_size, source=kp.source)))
+    return out
+
+
 def build_reference(views: list[ViewData], max_jump: float = JUMP_M, **kwargs) -> Triangulation:
     """Triangulate all views' 17 joints (``triangulate`` keyword arguments pass through), then
     mark points more than ``max_jump`` metres off their joint's track (``reject_jumps`` over
@@ -159,4 +179,24 @@ def overall(per_view: dict[str, dict]) -> dict:
     keys = [k for k, v in next(iter(per_view.values())).items() if isinstance(v, float)]
     out = {k: float(np.average([m[k] for m in per_view.values()], weights=weights)) for k in keys}
     out["frames"] = int(weights.sum())
+    return out
+
+
+def sync_check(views: list[ViewData], max_offset: int = 6, margin: int = 8) -> dict[str, list[float]]:
+    """Synchronisation check: for each view, triangulate the others (frames margin..T−margin)
+    and reproject into this view shifted by −max_offset..+max_offset frames; → median
+    reprojection error (px) per offset. A minimum away from 0 suggests the view lags
+    (offset k > 0: its frame t+k shows the others' instant t)."""
+    t = len(views[0].keypoints.xy)
+    if t <= 2 * max(margin, max_offset):
+        raise AmbiblendError(f"The clip is too short ({t} frames) for a ±{max_offset}-frame sync check.")
+    frames = np.arange(max(margin, max_offset), t - max(margin, max_offset))
+    out = {}
+    for i, view in enumerate(views):
+        others = [v for j, v in enumerate(views) if j != i]
+        tri = triangulate([v.camera for v in others], np.stack([v.keypoints.xy[frames] for v in others]),
+                          np.stack([v.keypoints.conf[frames] for v in others]))
+        proj = view.camera.project(tri.points)
+        out[view.camera.name] = [float(np.nanmedian(np.linalg.norm(proj - view.keypoints.xy[frames + k], axis=-1)))
+                                 for k in range(-max_offset, max_offset + 1)]
     return out

@@ -12,8 +12,8 @@ from ambiblend.core.lift.model import Lifter
 from ambiblend.core.multiview.calibration import Camera
 from ambiblend.core.scale.model import ScaleNet
 from ambiblend.core.skeleton import NUM_JOINTS, PARENTS
-from training.real_footage import (ViewData, bone_cv, build_reference, evaluate_view, jitter,
-                                   overall, reference_height, view_metrics)
+from training.real_footage import (ViewData, apply_offsets, bone_cv, build_reference, evaluate_view,
+                                   jitter, overall, reference_height, sync_check, view_metrics)
 
 
 def ring_cameras(n=4, radius=3.0):
@@ -116,3 +116,18 @@ def test_evaluate_view_end_to_end_with_an_untrained_lifter():
     total = overall({k: {a: b for a, b in m.items() if a != "series"} for k, m in per_view.items()})
     assert total["frames"] == 48
     assert total["pmpjpe"] == pytest.approx(np.mean([m["pmpjpe"] for m in per_view.values()]))
+
+
+def test_offsets_resynchronise_a_lagging_view():
+    views, pts = synthetic_views(frames=14)
+    kp = views[2].keypoints  # view 3 runs 2 frames late: its frame t+2 shows instant t
+    late = np.concatenate([kp.xy[:2], kp.xy[:-2]])
+    views[2] = ViewData(views[2].camera, Keypoints2D(late, kp.conf, kp.filled, kp.fps, kp.image_size, kp.source))
+    fixed = apply_offsets(views, {"cam3": 2})
+    assert all(len(v.keypoints.xy) == 12 for v in fixed)
+    ref = build_reference(fixed)
+    assert ref.valid.all() and np.abs(ref.points - pts[:12]).max() < 1e-6
+    lags = sync_check(views, max_offset=3, margin=3)["cam3"]
+    assert int(np.argmin(lags)) - 3 == 2 and min(lags) < 1e-6
+    with pytest.raises(AmbiblendError, match="Offset for unknown view"):
+        apply_offsets(views, {"cam9": 1})
