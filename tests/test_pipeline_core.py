@@ -1,0 +1,82 @@
+"""The bpy-free lifting pipeline (core/pipeline.py) on the bundled real sample: placement in
+Blender's world, metric height, option checks, progress and cancellation during detection, and
+bad weights failing before the slow detection starts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ambiblend.core.detect import DetectionCancelled, load_keypoints
+from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.lift.checkpoint import save_checkpoint
+from ambiblend.core.lift.model import Lifter
+from ambiblend.core.pipeline import PipelineOptions, place_on_ground, run_pipeline
+from ambiblend.core.scale.model import ScaleNet
+from ambiblend.core.skeleton import ANKLE_TO_SOLE, FEET, JOINT_INDEX, ROOT, bone_lengths, standing_height
+
+SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "sample"
+VIDEO, KEYPOINTS = SAMPLE / "pose2sim_cam04.mp4", SAMPLE / "pose2sim_cam04_keypoints.npz"
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    torch.manual_seed(0)
+    args = {"scale": {"width": 32, "blocks": 1}, "lifter": {"width": 32, "blocks": 1}}
+    path = tmp_path_factory.mktemp("w") / "tiny.pt"
+    save_checkpoint(path, ScaleNet(**args["scale"]), Lifter(**args["lifter"]), args, {"mode": "clip"})
+    return path
+
+
+def test_place_on_ground_hand_case():
+    joints = np.zeros((3, 17, 3))
+    joints[:, ROOT] = [[1, 2, 5], [2, 2, 5], [3, 4, 5]]
+    joints[:, FEET[0], 2] = [0.0, 1.0, 2.0]   # lower ankle per frame: 0, 1, 2 → median 1
+    joints[:, FEET[1], 2] = 3.0
+    out = place_on_ground(joints, 2.0, root_motion=True)
+    assert np.allclose(out[:, ROOT, :2], [[0, 0], [1, 0], [2, 2]])   # first frame at the origin
+    assert np.allclose(out[:, FEET[0], 2], np.array([0.0, 1.0, 2.0]) - 1 + ANKLE_TO_SOLE * 2.0)
+    inplace = place_on_ground(joints, 2.0, root_motion=False)
+    assert np.allclose(inplace[:, ROOT, :2], 0) and np.allclose(inplace[..., 2], out[..., 2])
+
+
+def test_keypoint_file_to_motion(weights):
+    motion = run_pipeline(KEYPOINTS, PipelineOptions(weights=weights, device="CPU", subject_height=1.8))
+    kp = load_keypoints(KEYPOINTS)
+    assert motion.joints.shape == (kp.num_frames, 17, 3) and motion.fps == kp.fps
+    assert motion.contacts is None and motion.scale.shape == (kp.num_frames,)
+    # Raw (uncleaned) motion: the median bone lengths give exactly the subject height.
+    assert standing_height(np.median(bone_lengths(motion.joints), axis=0)) == pytest.approx(1.8, abs=1e-6)
+    assert np.allclose(motion.joints[0, ROOT, :2], 0)
+    head, pelvis = motion.joints[:, JOINT_INDEX["head"], 2], motion.joints[:, ROOT, 2]
+    assert np.mean(head > pelvis) > 0.9   # Z is up (camera y down was flipped)
+
+
+def test_bad_options_and_inputs(weights, tmp_path):
+    with pytest.raises(AmbiblendError, match="Subject height must be between 0.3 and 3.0 m, got 0.0"):
+        run_pipeline(KEYPOINTS, PipelineOptions(weights=weights, subject_height=0.0))
+    with pytest.raises(AmbiblendError, match="No input chosen"):
+        run_pipeline("", PipelineOptions(weights=weights))
+    with pytest.raises(AmbiblendError, match="Input not found"):
+        run_pipeline(tmp_path / "none.mp4", PipelineOptions(weights=weights, device="CPU"))
+    if not torch.cuda.is_available():
+        with pytest.raises(AmbiblendError, match="CUDA was requested but no CUDA device is available"):
+            run_pipeline(KEYPOINTS, PipelineOptions(weights=weights, device="CUDA"))
+
+
+def test_progress_cancel_and_weights_checked_before_detection(weights, tmp_path):
+    calls = []
+
+    def progress(done, total):
+        calls.append((done, total))
+        return done < 5   # cancel after five frames
+    with pytest.raises(DetectionCancelled, match="Detection of pose2sim_cam04.mp4 was cancelled"):
+        run_pipeline(VIDEO, PipelineOptions(weights=weights, device="CPU"), progress=progress)
+    assert calls == [(i, 100) for i in range(1, 6)]
+
+    calls.clear()
+    with pytest.raises(AmbiblendError, match="Weights file not found"):
+        run_pipeline(VIDEO, PipelineOptions(weights=tmp_path / "missing.pt"), progress=progress)
+    assert calls == []   # failed before any frame was decoded
