@@ -46,6 +46,10 @@ def test_lift_video_on_bundled_clip(addon):
     assert np.all(joints[:, j["pelvis"], 2] > joints[:, [j["left_ankle"], j["right_ankle"]], 2].max(axis=1))
     height = standing_height(np.median(bone_lengths(joints), axis=0))
     assert abs(height - 1.70) < 0.05
+    # Camera → Blender axes and left/right: the sample films the man from behind, so his left hip
+    # is on the image's left → Blender −X, and he faces +Y (away from the camera at −Y).
+    left_minus_right = joints[:, j["left_hip"], 0] - joints[:, j["right_hip"], 0]
+    assert np.mean(left_minus_right < 0) > 0.9
 
 
 def test_keys_reproduce_lifted_joints_and_second_lift_is_new_action(lifted):
