@@ -8,8 +8,9 @@ camera, named after the camera (``cam01.mp4`` for camera ``cam01``). Every view 
 with the add-on's detector and triangulated into the reference; each view in ``--views``
 (default: all) is then lifted on its own and scored. ``--weights`` may repeat (e.g. before and
 after fine-tuning): one table row per model and view. Writes ``metrics.json``, ``metrics.md``,
-``reference.npz`` (world points, validity, per-view reprojection error) and a PNG of lifted vs
-reference joints over time for ``--plot-view``.
+``reference.npz`` (world points, validity, per-view reprojection error) and per model a PNG
+(``joints_<i>_<folder>_<name>.png``) of lifted vs reference joints over time for ``--plot-view``.
+Jitter is measured on root-relative joints (the pelvis row is 0 by construction).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import numpy as np
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.multiview.calibration import read_calibration
-from ambiblend.core.skeleton import JOINT_INDEX
+from ambiblend.core.skeleton import JOINT_INDEX, JOINTS
 from training.real_footage import (apply_offsets, build_reference, detect_views, evaluate_view,
                                    overall, reference_height, sync_check)
 
@@ -54,6 +55,11 @@ def find_inputs(data: Path, calib: Path | None):
             raise AmbiblendError(f"No video named {cam.name}.* in {data} for camera {cam.name}.")
         videos.append(match[0])
     return cameras, videos
+
+
+def label(weights: Path) -> str:
+    """Short name of a weights file for tables: its folder and file name."""
+    return f"{weights.parent.name}/{weights.name}" if weights.parent.name else weights.name
 
 
 def parse_offsets(items: list[str]) -> dict[str, int]:
@@ -100,6 +106,13 @@ def markdown(results: dict, reproj: dict) -> str:
         for view, m in per_view.items():
             cells = [fmt.format(m[k]) for k, _, fmt in TABLE]
             lines.append(f"| {model} | {view} | " + " | ".join(cells) + " |")
+    lines += ["", "Per-joint jitter (mean acceleration, mm/frame², all scored views):", "",
+              "| joint | reference | " + " | ".join(results) + " |",
+              "|---|---|" + "---|" * len(results)]
+    first = next(iter(results.values()))["overall"]
+    for j, name in enumerate(JOINTS):
+        cells = [f"{res['overall']['jitter_pred_joints'][j]:.1f}" for res in results.values()]
+        lines.append(f"| {name} | {first['jitter_ref_joints'][j]:.1f} | " + " | ".join(cells) + " |")
     lines += ["", "| view | median reprojection px | mean px | outlier share | frames with L/R flipped |",
               "|---|---|---|---|---|"]
     for view, e in reproj.items():
@@ -138,10 +151,10 @@ def main(argv=None) -> int:
         for weights in args.weights:
             model = load_model(weights, "cpu")
             per_view = {name: evaluate_view(views[name], ref, model, height) for name in scored}
-            plots[weights.stem] = per_view[args.plot_view or scored[-1]]["series"]
+            plots[label(weights)] = per_view[args.plot_view or scored[-1]]["series"]
             per_view = {k: {m: v for m, v in d.items() if m != "series"} for k, d in per_view.items()}
             per_view["overall"] = overall(per_view)
-            results[str(weights)] = per_view
+            results[label(weights)] = per_view
     except AmbiblendError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -156,8 +169,9 @@ def main(argv=None) -> int:
     table = markdown(results, reproj)
     (args.out / "metrics.md").write_text(table)
     fps = next(iter(views.values())).keypoints.fps
-    for stem, series in plots.items():
-        plot_view(series, f"{args.plot_view or scored[-1]} ({stem})", args.out / f"joints_{stem}.png", fps)
+    for i, (name, series) in enumerate(plots.items()):
+        png = args.out / f"joints_{i}_{name.replace('/', '_').removesuffix('.pt')}.png"
+        plot_view(series, f"{args.plot_view or scored[-1]} ({name})", png, fps)
     print(f"subject height {height:.3f} m; complete reference in {summary['reference_complete_frames']}/{summary['frames']} frames")
     print(table)
     if sync:

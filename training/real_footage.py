@@ -174,10 +174,14 @@ def view_metrics(pred: np.ndarray, ref_cam: np.ndarray, depth_pred: np.ndarray,
 
 
 def overall(per_view: dict[str, dict]) -> dict:
-    """Frame-weighted mean of every scalar metric over the views."""
+    """Frame-weighted mean of every scalar and per-joint metric over the views."""
     weights = np.array([m["frames"] for m in per_view.values()], dtype=np.float64)
-    keys = [k for k, v in next(iter(per_view.values())).items() if isinstance(v, float)]
-    out = {k: float(np.average([m[k] for m in per_view.values()], weights=weights)) for k in keys}
+    first = next(iter(per_view.values()))
+    keys = [k for k, v in first.items() if isinstance(v, (float, list)) and k != "frames"]
+    out = {}
+    for k in keys:
+        avg = np.average(np.array([m[k] for m in per_view.values()], dtype=np.float64), axis=0, weights=weights)
+        out[k] = avg.tolist() if isinstance(first[k], list) else float(avg)
     out["frames"] = int(weights.sum())
     return out
 
