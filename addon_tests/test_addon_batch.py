@@ -28,14 +28,16 @@ def test_batch_folder_of_video_and_keypoints(tmp_path, weights_path):
     out = tmp_path / "out"
     # cwd elsewhere: the script must find the ambiblend package by itself.
     result = _run("--input", inputs, "--output", out, "--weights", weights_path, "--height", 1.8,
-                  "--blend", cwd=tmp_path)
+                  "--blend", "--formats", "fbx,bvh", "--fbx-preset", "unity", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = [l for l in result.stdout.splitlines() if l.startswith("[")]
-    assert lines[0].startswith("[1/2] pose2sim_cam04.mp4 -> ") and lines[0].endswith(" s)")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert lines[0].startswith(f"[1/2] pose2sim_cam04.mp4 -> {out}/{{pose2sim_cam04.fbx, "
+                               "pose2sim_cam04.bvh, pose2sim_cam04.blend} (") and lines[0].endswith(" s)")
     assert lines[1].startswith("[2/2] pose2sim_cam04_keypoints.npz -> ")
+    assert result.stdout.rstrip().endswith("ambiblend batch: 2 clips done.")
     for stem in ("pose2sim_cam04", "pose2sim_cam04_keypoints"):
         assert (out / f"{stem}.fbx").stat().st_size > 10_000
-        assert (out / f"{stem}.blend").is_file()
+        assert (out / f"{stem}.bvh").is_file() and (out / f"{stem}.blend").is_file()
 
 
 def test_batch_failures_exit_non_zero(tmp_path, weights_path):
@@ -56,3 +58,5 @@ def test_batch_failures_exit_non_zero(tmp_path, weights_path):
     assert result.returncode == 1 and "error: Weights file not found:" in result.stderr
     result = _run("--output", out, cwd=tmp_path)
     assert result.returncode == 2 and "--input" in result.stderr
+    result = _run("--input", inputs, "--output", out, "--formats", "fbx,obj", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown export format(s) obj" in result.stderr

@@ -2,7 +2,7 @@
 
     blender -b --python ambiblend/batch.py -- --input <clip|folder> --output <dir>
             [--height 1.7] [--weights w.pt] [--device auto|cuda|cpu] [--blend] [--no-root-motion]
-            [--no-clean] [--smoothness 0.5]
+            [--no-clean] [--smoothness 0.5] [--formats fbx,bvh,glb] [--fbx-preset unity]
     .venv/bin/python ambiblend/batch.py -- --input ... (same, with the ``bpy`` module)
 
 Prints one progress line per clip and exits with status 1 and a clear message when any clip
@@ -36,7 +36,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-root-motion", action="store_true", help="keep the character in place")
     p.add_argument("--no-clean", action="store_true", help="skip smoothing / ground / foot locking")
     p.add_argument("--smoothness", type=float, default=0.5, help="0 = raw … 1 = very smooth")
-    return p.parse_args(argv)
+    p.add_argument("--formats", default="fbx", help="comma-separated: fbx, bvh, glb, gltf (default fbx)")
+    p.add_argument("--fbx-preset", default="blender", choices=("blender", "unity", "unreal"),
+                   help="FBX axes/units for the target application")
+    args = p.parse_args(argv)
+    args.formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in args.formats if f not in ("fbx", "bvh", "glb", "gltf")] or ([] if args.formats else ["(none)"])
+    if unknown:
+        p.error(f"unknown export format(s) {', '.join(unknown)}; use fbx, bvh, glb, gltf")
+    return args
 
 
 def list_inputs(path: Path) -> list[Path]:
@@ -66,19 +74,21 @@ def make_options(args):
                            weights=args.weights, clean=clean)
 
 
-def process(clip: Path, out_dir: Path, options, model, save_blend: bool) -> Path:
-    """One clip → <out_dir>/<stem>.fbx in a fresh empty scene."""
+def process(clip: Path, out_dir: Path, options, model, args) -> list[Path]:
+    """One clip → <out_dir>/<stem>.<format> (+ .blend) from a fresh empty scene."""
     import bpy
     from ambiblend.blender.armature import bake_motion
-    from ambiblend.blender.export import export_fbx
+    from ambiblend.blender.export import export_all
     from ambiblend.core.pipeline import run_pipeline
     motion = run_pipeline(clip, options, model=model)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     obj, _ = bake_motion(bpy.context, motion, clip.stem)
-    fbx = export_fbx(obj, out_dir / f"{clip.stem}.fbx")
-    if save_blend:
-        bpy.ops.wm.save_as_mainfile(filepath=str(out_dir / f"{clip.stem}.blend"), check_existing=False)
-    return fbx
+    written = export_all(obj, out_dir, clip.stem, args.formats, args.fbx_preset.upper())
+    if args.blend:
+        blend = out_dir / f"{clip.stem}.blend"
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend), check_existing=False)
+        written.append(blend)
+    return written
 
 
 def main(argv: list[str]) -> int:
@@ -98,12 +108,14 @@ def main(argv: list[str]) -> int:
     for i, clip in enumerate(clips, 1):
         start = time.perf_counter()
         try:
-            fbx = process(clip, args.output, options, model, args.blend)
+            written = process(clip, args.output, options, model, args)
         except AmbiblendError as exc:
             failed += 1
             print(f"[{i}/{len(clips)}] {clip.name}: FAILED: {exc}", file=sys.stderr, flush=True)
             continue
-        print(f"[{i}/{len(clips)}] {clip.name} -> {fbx} ({time.perf_counter() - start:.1f} s)", flush=True)
+        names = ", ".join(p.name for p in written)
+        print(f"[{i}/{len(clips)}] {clip.name} -> {args.output}/{{{names}}} ({time.perf_counter() - start:.1f} s)",
+              flush=True)
     if failed:
         print(f"ambiblend batch: error: {failed} of {len(clips)} clips failed.", file=sys.stderr)
         return 1
