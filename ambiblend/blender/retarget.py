@@ -17,8 +17,9 @@ import numpy as np
 
 from ..core.errors import AmbiblendError
 from ..core.retarget.mapping import auto_map, bone_targets, check_mapping
-from ..core.retarget.solve import RestBone, rest_joint_positions, solve_pose
+from ..core.retarget.solve import rest_joint_positions, solve_pose
 from ..core.skeleton import NUM_JOINTS, bone_lengths, standing_height
+from .armature import rest_bones
 from .keyframes import new_action, write_bone_channels
 
 JOINTS_KEY, FPS_KEY = "ambiblend_joints", "ambiblend_fps"
@@ -39,13 +40,6 @@ def automap(obj) -> tuple[str, dict[str, str]]:
     """(rig kind, {slot: bone}) guessed for armature ``obj``."""
     check_target(obj)
     return auto_map(bone_names_in_hierarchy_order(obj))
-
-
-def rest_bones(obj) -> list[RestBone]:
-    """The armature's rest pose for the solver (armature space)."""
-    return [RestBone(b.name, b.parent.name if b.parent else None,
-                     np.array(b.matrix_local, dtype=np.float64), float(b.length), bool(b.use_connect))
-            for b in obj.data.bones]
 
 
 def source_motion(obj) -> tuple[np.ndarray, float]:
