@@ -151,6 +151,29 @@ def test_mixamo_t_and_a_pose_rolls_cm_y_up_object(arm_drop):
     assert err < TOL_M, f"max joint error {err:.2e} m"
 
 
+def test_euler_bones_keep_their_mode_and_old_euler_action():
+    """Bones in Euler modes (several orders) are keyed in rotation_euler: the pose matches and
+    an earlier action keyed in Euler still has its curves."""
+    source_rig = mixamo_rig("source")
+    _, mapping = automap(source_rig)
+    truth = random_motion(source_rig, mapping)
+    target = mixamo_rig("target", 20.0)
+    orders = ["XYZ", "ZXY", "YZX", "XZY", "ZYX", "YXZ"]
+    modes = {}
+    for i, pb in enumerate(target.pose.bones):
+        pb.rotation_mode = modes[pb.name] = orders[i % len(orders)]
+    target.pose.bones["mixamorig:LeftArm"].rotation_euler = (0.3, 0.2, 0.1)
+    target.pose.bones["mixamorig:LeftArm"].keyframe_insert("rotation_euler", frame=1)
+    old = target.animation_data.action
+    retarget(bpy.context, truth, 30.0, target, mapping, frame_start=1)
+    got = played_joints(target, mapping, range(1, len(truth) + 1))
+    err = np.abs(got - truth).max()
+    assert err < TOL_M, f"max joint error {err:.2e} m"
+    assert {pb.name: pb.rotation_mode for pb in target.pose.bones} == modes
+    curves = old.layers[0].strips[0].channelbags[0].fcurves
+    assert [fc.data_path for fc in curves] == ['pose.bones["mixamorig:LeftArm"].rotation_euler'] * 3
+
+
 def test_existing_animation_is_kept_in_its_own_action():
     rig = metarig()
     _, mapping = automap(rig)

@@ -202,3 +202,23 @@ def test_bad_input_is_reported():
         solve_pose(rest, targets, joints)
     with pytest.raises(AmbiblendError, match="shape"):
         solve_pose(rest, targets, np.zeros((0, 17, 3)))
+
+
+@pytest.mark.parametrize("order", ["XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"])
+def test_euler_conversion_round_trip(order):
+    """Quaternions → Euler (Blender's convention, order's first axis applied first) → matrices
+    equal; a slowly spinning bone gives channels without 2π jumps."""
+    from ambiblend.core.retarget.euler import euler_to_matrix, quaternion_to_euler, quaternion_to_matrix
+    q = random_quats(200, np.pi)
+    e = quaternion_to_euler(q, order)
+    assert np.abs(euler_to_matrix(e, order) - quaternion_to_matrix(q)).max() < 1e-9
+    t = np.linspace(0, 6 * np.pi, 300)
+    spin = np.stack([np.cos(t / 2), 0.3 * np.sin(t / 2), 0.2 * np.sin(t / 2), 0.9 * np.sin(t / 2)], 1)
+    spin /= np.linalg.norm(spin, axis=1, keepdims=True)
+    # steps of 0.063 rad per frame; near gimbal lock a channel may move faster, never by ~π or 2π
+    assert np.abs(np.diff(quaternion_to_euler(spin, order), axis=0)).max() < 1.0
+    # Blender's own composition for "XYZ": Rz @ Ry @ Rx.
+    if order == "XYZ":
+        a = np.array([[0.3, -0.4, 1.1]])
+        want = rotation_about_axis([0, 0, 1], 1.1) @ rotation_about_axis([0, 1, 0], -0.4) @ rotation_about_axis([1, 0, 0], 0.3)
+        assert np.allclose(euler_to_matrix(a, order)[0], want)

@@ -16,11 +16,12 @@ import bpy
 import numpy as np
 
 from ..core.errors import AmbiblendError
+from ..core.retarget.euler import EULER_ORDERS, quaternion_to_euler
 from ..core.retarget.mapping import auto_map, bone_targets, check_mapping
 from ..core.retarget.solve import rest_joint_positions, solve_pose
 from ..core.skeleton import NUM_JOINTS, bone_lengths, standing_height
 from .armature import rest_bones
-from .keyframes import new_action, write_bone_channels
+from .keyframes import new_action, write_bone_channels, write_channel
 
 JOINTS_KEY, FPS_KEY = "ambiblend_joints", "ambiblend_fps"
 
@@ -100,9 +101,7 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     try:
         action, bag = new_action(target, name or f"{target.name}_retarget")
         for bone, quats in solution.rotations.items():
-            target.pose.bones[bone].rotation_mode = "QUATERNION"
-            write_bone_channels(bag, bone, frames, rotation_quaternion=quats,
-                                location=solution.locations.get(bone))
+            _write_rotation(bag, target.pose.bones[bone], frames, quats, solution.locations.get(bone))
     except BaseException:
         for act in set(bpy.data.actions) - actions_before:
             bpy.data.actions.remove(act)
@@ -112,6 +111,22 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     scene = context.scene
     scene.frame_end = max(scene.frame_end, int(frames[-1]))
     return action
+
+
+def _write_rotation(bag, pose_bone, frames, quats, location) -> None:
+    """Key a bone in its own rotation mode: Euler bones get rotation_euler (so earlier actions
+    keyed in Euler still play), quaternion bones rotation_quaternion; axis-angle bones are
+    switched to quaternions."""
+    name = pose_bone.name
+    if pose_bone.rotation_mode in EULER_ORDERS:
+        euler = quaternion_to_euler(quats, pose_bone.rotation_mode)
+        path = f'pose.bones["{bpy.utils.escape_identifier(name)}"].rotation_euler'
+        for i in range(3):
+            write_channel(bag, path, i, frames, euler[:, i], group=name)
+        write_bone_channels(bag, name, frames, location=location)
+        return
+    pose_bone.rotation_mode = "QUATERNION"
+    write_bone_channels(bag, name, frames, rotation_quaternion=quats, location=location)
 
 
 # --- operators -------------------------------------------------------------------------------
