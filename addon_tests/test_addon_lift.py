@@ -64,7 +64,9 @@ def test_keys_reproduce_lifted_joints_and_second_lift_is_new_action(lifted):
 
     objects = len(bpy.data.objects)
     bpy.context.scene.ambiblend.subject_height = 1.50
+    bpy.ops.object.mode_set(mode="POSE")   # animators often lift again from pose mode
     assert bpy.ops.ambiblend.lift_video() == {"FINISHED"}
+    assert bpy.context.mode == "OBJECT"
     second = obj.animation_data.action
     assert second != first and first.name in bpy.data.actions   # old action kept
     assert first.use_fake_user and len(bpy.data.objects) == objects
