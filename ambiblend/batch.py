@@ -119,7 +119,7 @@ def main(argv: list[str]) -> int:
     if failed:
         print(f"ambiblend batch: error: {failed} of {len(clips)} clips failed.", file=sys.stderr)
         return 1
-    print(f"ambiblend batch: {len(clips)} clips done.", flush=True)
+    print(f"ambiblend batch: {len(clips)} clip{'s' if len(clips) != 1 else ''} done.", flush=True)
     return 0
 
 
