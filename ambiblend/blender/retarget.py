@@ -86,7 +86,11 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     """Key ``target`` so its mapped bones follow ``source_joints`` (T, 17, 3) world metres.
 
     Everything is checked before the scene changes: a partial mapping raises AmbiblendError
-    naming the unmapped slots and leaves the rig untouched. Returns the new action.
+    naming the unmapped slots and leaves the rig untouched. Constraints on the keyed bones and
+    below them would override the keys or pull hands/feet away (a generated Rigify rig's DEF-
+    bones copy its controls), so they are muted: the keys then drive the deform skeleton;
+    un-mute them to get the control rig back.
+    Returns the new action.
     """
     check_target(target)
     check_mapping(mapping, [b.name for b in target.data.bones])
@@ -102,6 +106,9 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
         action, bag = new_action(target, name or f"{target.name}_retarget")
         for bone, quats in solution.rotations.items():
             _write_rotation(bag, target.pose.bones[bone], frames, quats, solution.locations.get(bone))
+        for bone in constrained_bones(target, keyed_and_below(target, solution.rotations)):
+            for c in target.pose.bones[bone].constraints:
+                c.mute = True
     except BaseException:
         for act in set(bpy.data.actions) - actions_before:
             bpy.data.actions.remove(act)
@@ -111,6 +118,19 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     scene = context.scene
     scene.frame_end = max(scene.frame_end, int(frames[-1]))
     return action
+
+
+def keyed_and_below(obj, bones) -> set[str]:
+    """``bones`` and all their descendants (hands, feet, fingers ride on the keyed limbs)."""
+    out = set(bones)
+    for name in bones:
+        out.update(child.name for child in obj.data.bones[name].children_recursive)
+    return out
+
+
+def constrained_bones(obj, bones) -> list[str]:
+    """Names among ``bones`` with an active (un-muted) constraint."""
+    return sorted(b for b in bones if any(not c.mute for c in obj.pose.bones[b].constraints))
 
 
 def _write_rotation(bag, pose_bone, frames, quats, location) -> None:
@@ -186,10 +206,14 @@ class AMBI_OT_retarget(bpy.types.Operator):
             mapping = mapping_of(settings) or automap(target)[1]
             if context.mode != "OBJECT":
                 bpy.ops.object.mode_set(mode="OBJECT")
+            muted = constrained_bones(target, keyed_and_below(target, set(mapping.values())))
             action = retarget(context, joints, fps, target, mapping)
         except AmbiblendError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        if muted:
+            self.report({"WARNING"}, f"Muted the constraints of {len(muted)} bones (e.g. "
+                                     f"{', '.join(muted[:3])}) so the keys drive them.")
         self.report({"INFO"}, f"Retargeted {len(joints)} frames onto '{target.name}' (action '{action.name}').")
         return {"FINISHED"}
 

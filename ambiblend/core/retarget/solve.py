@@ -27,6 +27,7 @@ matrix_basis`` (inherit rotation on, no scale); ``matrix_basis`` = (rotation, lo
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
@@ -116,14 +117,29 @@ def rest_joint_positions(rest_bones: Sequence[RestBone],
     mapped bone starting at the joint, else the tail of the first mapped bone ending there."""
     heads: dict[tuple[int, ...], np.ndarray] = {}
     tails: dict[tuple[int, ...], np.ndarray] = {}
+    by_name = {b.name: b for b in rest_bones}
     for b in rest_bones:
         t = bone_targets.get(b.name)
         if t is None:
             continue
         m = np.asarray(b.matrix, dtype=np.float64)
         heads.setdefault(_key(t.head), m[:3, 3].copy())
-        tails.setdefault(_key(t.tail), m[:3, 3] + b.length * m[:3, 1] / np.linalg.norm(m[:3, 1]))
+        end = by_name[_segment_end(b.name, rest_bones, bone_targets)]
+        m = np.asarray(end.matrix, dtype=np.float64)
+        tails.setdefault(_key(t.tail), m[:3, 3] + end.length * m[:3, 1] / np.linalg.norm(m[:3, 1]))
     return {**tails, **heads}
+
+
+def _segment_end(name: str, rest_bones, bone_targets) -> str:
+    """Last piece of a bone split into segments named ``<name>.001``, ``.002`` … (Rigify's
+    DEF-forearm.L → DEF-forearm.L.001): the limb's joint is at its tail, not the first piece's."""
+    while True:
+        nxt = next((b.name for b in rest_bones if b.parent == name and b.name not in bone_targets
+                    and re.fullmatch(re.escape(name.rsplit(".", 1)[0] if re.search(r"\.\d{3}$", name) else name)
+                                     + r"\.\d{3}", b.name)), None)
+        if nxt is None:
+            return name
+        name = nxt
 
 
 def _check(bones, bone_targets, joints) -> np.ndarray:
@@ -141,9 +157,14 @@ def _check(bones, bone_targets, joints) -> np.ndarray:
 
 
 def _needed_in_order(rest_bones, bones, bone_targets) -> list[str]:
-    """Mapped bones and all their ancestors, parents before children."""
+    """Mapped bones, all their ancestors and the further segments of split mapped bones
+    (see ``_segment_end``), parents before children."""
     needed = set()
     for name in bone_targets:
+        end = _segment_end(name, rest_bones, bone_targets)
+        while end != name:
+            needed.add(end)
+            end = bones[end].parent
         while name is not None and name not in needed:
             needed.add(name)
             name = bones[name].parent
