@@ -11,11 +11,18 @@ import os
 import tempfile
 from pathlib import Path
 
-os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="ambiblend-blender-user-")
+USER_RESOURCES = tempfile.mkdtemp(prefix="ambiblend-blender-user-")
+os.environ["BLENDER_USER_RESOURCES"] = USER_RESOURCES
 
 import bpy  # noqa: E402
 import addon_utils  # noqa: E402,I001  (Blender's module: importable only after bpy)
 import pytest  # noqa: E402
+
+if not bpy.utils.resource_path("USER").startswith(USER_RESOURCES):
+    # bpy was imported earlier in this process (by a test outside addon_tests): installing the
+    # extension now would write into the real user folder, so stop instead.
+    raise pytest.UsageError("bpy was imported before addon_tests/conftest.py set BLENDER_USER_RESOURCES; "
+                            "run addon_tests in their own process or import bpy only in addon_tests.")
 from ambi_helpers import BUNDLED_WEIGHTS, REPO, SAMPLE_KEYPOINTS, run_ext_cli  # noqa: E402
 
 ADDON = "bl_ext.user_default.ambiblend"
