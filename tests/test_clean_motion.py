@@ -94,6 +94,14 @@ def test_person_leaving_the_frame_does_not_explode():
     assert np.abs(out.joints[100:110, 13] - truth[100:110, 13]).max() < 0.3
 
 
+def test_joint_never_confident_keeps_its_values():
+    truth, _, noisy = noisy_walk()
+    conf = np.full(noisy.shape[:2], 0.9)
+    conf[:, 16] = 0.1              # e.g. a wrist hidden behind the body the whole clip
+    out = clean_motion(noisy, conf, FPS, CleanOptions(smoothness=0.5, ground=False, lock_feet=False))
+    assert np.abs(out.joints[:, 16] - truth[:, 16]).max() < 0.05
+
+
 def test_in_place_keeps_pelvis_over_origin():
     _, _, noisy = noisy_walk()
     out = clean_motion(noisy, None, FPS, CleanOptions(in_place=True))

@@ -40,7 +40,9 @@ def fill_gaps(joints: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Replace invalid samples by linear interpolation in time between the valid neighbours
     (held constant before the first / after the last valid one). joints (T, J, D), valid (T, J).
 
-    Raises AmbiblendError when a joint is never valid: there is nothing to fill from.
+    A joint that is never confident keeps its own (finite) values: the lifter still placed it
+    from the rest of the body, and that beats no joint. Raises AmbiblendError when a joint has
+    no finite value at all: there is nothing to fill from.
     """
     out = np.array(joints, dtype=np.float64, copy=True)
     t = np.arange(len(out))
@@ -48,6 +50,8 @@ def fill_gaps(joints: np.ndarray, valid: np.ndarray) -> np.ndarray:
         ok = valid[:, j]
         if ok.all():
             continue
+        if not ok.any():
+            ok = np.isfinite(out[:, j]).all(axis=-1)
         if not ok.any():
             raise AmbiblendError(
                 f"Joint {j} is never detected with enough confidence in this clip; "
