@@ -147,3 +147,24 @@ def test_export_all_and_bad_input(walker, tmp_path):
     with pytest.raises(AmbiblendError, match="Unknown export formats: obj"):
         export_all(walker, tmp_path, "w", ("obj",))
     assert not (tmp_path / "x.glb").exists() and not (tmp_path / "x.fbx").exists()
+
+
+@pytest.mark.parametrize("fmt, suffix, magic", [("FBX", ".fbx", b"Kaydara FBX Binary"),
+                                                 ("BVH", ".bvh", b"HIERARCHY"), ("GLB", ".glb", b"glTF")])
+def test_export_operator_formats(addon, tmp_path, fmt, suffix, magic):
+    """The panel's Export Animation operator: the extension follows the format; a non-armature
+    selection is refused with a message and writes nothing."""
+    from ambi_helpers import scene_state
+    joints, _ = walk(20)
+    motion = Motion(joints=joints, fps=30.0, scale=np.ones(20), conf=np.ones((20, 17)),
+                    filled=np.zeros(20, bool), source="walk", meters_per_unit=1.0)
+    bake_motion(bpy.context, motion, "walk")
+    target = tmp_path / "anim.dat"
+    assert bpy.ops.ambiblend.export_motion(filepath=str(target), file_format=fmt, fbx_preset="UNREAL") == {"FINISHED"}
+    written = target.with_suffix(suffix)
+    assert written.read_bytes().startswith(magic)
+    bpy.ops.mesh.primitive_cube_add()
+    before = scene_state()
+    with pytest.raises(RuntimeError, match="Select an armature to export: 'Cube' is a mesh"):
+        bpy.ops.ambiblend.export_motion(filepath=str(tmp_path / "cube.fbx"), file_format=fmt)
+    assert scene_state() == before and not (tmp_path / "cube.fbx").exists()
