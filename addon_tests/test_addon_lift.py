@@ -72,6 +72,12 @@ def test_keys_reproduce_lifted_joints_and_second_lift_is_new_action(lifted):
     assert first.use_fake_user and len(bpy.data.objects) == objects
     assert bpy.context.active_object == obj
     _check_keys(obj, len(stored))
+    # The rig keeps its bones, so the 1.50 m lift is scaled to the rig's 1.70 m and still
+    # reproduced joint for joint.
+    stored2 = np.asarray(second["ambiblend_joints"], dtype=np.float64).reshape(-1, 17, 3)
+    assert abs(standing_height(np.median(bone_lengths(stored2), axis=0)) - 1.70) < 0.05
+    err = np.abs(posed_world_joints(obj, frames) - stored2[np.array(frames) - 1]).max()
+    assert err < 1e-3, err
 
 
 def test_lift_raw_in_place_on_the_ground(addon):

@@ -139,6 +139,18 @@ def posed_joints(obj) -> np.ndarray:
     return out
 
 
+def fit_to_rig(obj, joints: np.ndarray) -> np.ndarray:
+    """Scale world joints (T, 17, 3) about the world origin (the motion's start point on the
+    floor) so their standing height equals the rig's rest standing height: a new lift on an
+    existing rig keeps the rig's bone lengths, so the motion must have its size."""
+    mw = np.array(obj.matrix_world, dtype=np.float64)
+    rest = np.array([obj.data.bones[n].head_local if j == ROOT else obj.data.bones[n].tail_local
+                     for j, n in enumerate(BONE_OF_JOINT)], dtype=np.float64) @ mw[:3, :3].T
+    rig = standing_height(bone_lengths(rest))
+    clip = standing_height(np.median(bone_lengths(joints), axis=0))
+    return joints * (rig / clip) if clip > 0 else joints
+
+
 def set_scene_timing(scene, fps: float, num_frames: int, frame_start: int = 1) -> None:
     """Scene fps and frame range follow the clip (fractional rates through ``fps_base``)."""
     rate = max(1, int(round(fps)))
@@ -151,7 +163,8 @@ def set_scene_timing(scene, fps: float, num_frames: int, frame_start: int = 1) -
 
 def bake_motion(context, motion, name: str, target=None):
     """Key ``motion`` (a ``core.pipeline.Motion``) onto ``target`` (one of our armatures: new
-    action, old ones kept) or onto a new armature built from the clip's bone lengths.
+    action, old ones kept, motion scaled to the rig's height) or onto a new armature built from
+    the clip's bone lengths.
 
     Sets the scene's fps and frame range. On any failure everything created here is removed,
     so the scene is unchanged. Returns (armature object, action). The lifted joints are also
@@ -166,10 +179,11 @@ def bake_motion(context, motion, name: str, target=None):
     old_action = target.animation_data.action if target is not None and target.animation_data else None
     obj = target
     try:
+        joints = motion.joints if target is None else fit_to_rig(target, motion.joints)
         if obj is None:
-            obj = build_armature(context, name, rest_joints(motion.joints))
-        action = animate(obj, motion.joints, f"{name}_lift")
-        action["ambiblend_joints"] = np.ascontiguousarray(motion.joints, dtype=np.float32).ravel()
+            obj = build_armature(context, name, rest_joints(joints))
+        action = animate(obj, joints, f"{name}_lift")
+        action["ambiblend_joints"] = np.ascontiguousarray(joints, dtype=np.float32).ravel()
         action["ambiblend_fps"] = float(motion.fps)
         set_scene_timing(scene, motion.fps, motion.num_frames)
     except BaseException:
