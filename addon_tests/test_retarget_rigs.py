@@ -250,7 +250,8 @@ def test_operators_walk_onto_rig_of_other_proportions(addon, rig_kind):
         target, _ = _walk_source(10)
         target.location = (1, 0, 0)
     settings = bpy.context.scene.ambiblend.retarget
-    settings.source = source
+    if rig_kind == "ambiblend":   # two lifted armatures: the source must be chosen
+        settings.source = source  # (with one, the operator finds it by itself)
     _select_only(target)
     assert bpy.ops.ambiblend.retarget_automap() == {"FINISHED"}
     assert settings.rig_kind == rig_kind and all(item.bone for item in settings.mapping)
@@ -296,6 +297,14 @@ def test_incomplete_rig_names_unmapped_bones_and_changes_nothing(addon, which):
     assert scene_state() == before
     assert rig.animation_data is None
     assert [tuple(pb.matrix_basis.col[i]) for pb in rig.pose.bones for i in range(4)] == pose_before
+
+
+def test_no_source_is_reported(addon):
+    rig = metarig()
+    before = scene_state()
+    with pytest.raises(RuntimeError, match="Choose the source in the Retarget panel"):
+        bpy.ops.ambiblend.retarget()
+    assert scene_state() == before and rig.animation_data is None
 
 
 def test_mapping_preset_round_trip_and_bad_file(addon, tmp_path):

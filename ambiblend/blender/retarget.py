@@ -46,7 +46,7 @@ def automap(obj) -> tuple[str, dict[str, str]]:
 def source_motion(obj) -> tuple[np.ndarray, float]:
     """(joints (T, 17, 3) world metres, fps) stored by a lift on ``obj``'s active action."""
     if obj is None:
-        raise AmbiblendError("Choose the source: an armature made by Lift Video.")
+        raise AmbiblendError("Choose the source in the Retarget panel: an armature made by Lift Video.")
     action = obj.animation_data.action if obj.animation_data else None
     if action is None or JOINTS_KEY not in action:
         raise AmbiblendError(f"'{obj.name}' has no lifted motion on its active action; "
@@ -166,6 +166,13 @@ def set_mapping(settings, mapping: dict[str, str], kind: str = "") -> None:
     settings.rig_kind = kind
 
 
+def _only_source(context, target):
+    """The one armature in the scene (other than the target) carrying a lift, else None."""
+    found = [o for o in context.scene.objects if o is not target and o.type == "ARMATURE"
+             and o.animation_data and o.animation_data.action and JOINTS_KEY in o.animation_data.action]
+    return found[0] if len(found) == 1 else None
+
+
 class AMBI_OT_retarget_automap(bpy.types.Operator):
     """Guess the bone mapping of the active armature (Rigify, Mixamo or generic names)"""
     bl_idname = "ambiblend.retarget_automap"
@@ -202,7 +209,8 @@ class AMBI_OT_retarget(bpy.types.Operator):
             check_target(target)
             if target == settings.source:
                 raise AmbiblendError("Select the character to animate, not the source armature.")
-            joints, fps = source_motion(settings.source)
+            source = settings.source or _only_source(context, target)
+            joints, fps = source_motion(source)
             mapping = mapping_of(settings) or automap(target)[1]
             if context.mode != "OBJECT":
                 bpy.ops.object.mode_set(mode="OBJECT")

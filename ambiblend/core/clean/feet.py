@@ -81,13 +81,13 @@ def _anchor_track(ankle: np.ndarray, flags: np.ndarray, blend: int):
     """Per-frame lock weight (T,) in [0, 1] and anchor (T, 3); the strongest segment wins."""
     n = len(ankle)
     weight, anchor = np.zeros(n), np.zeros((n, 3))
-    t = np.arange(n)
     for s, e in contact_segments(flags):
         # 1 inside [s, e), linear ramps of `blend` frames outside it.
-        dist = np.maximum(s - t, t - (e - 1)).clip(min=0)
-        w = np.clip(1.0 - dist / (blend + 1), 0.0, 1.0)
-        take = w > weight
-        weight[take], anchor[take] = w[take], ankle[s:e].mean(axis=0)
+        lo, hi = max(0, s - blend), min(n, e + blend)
+        t = np.arange(lo, hi)
+        w = 1.0 - np.maximum(s - t, t - (e - 1)).clip(min=0) / (blend + 1)
+        take = w > weight[lo:hi]
+        weight[lo:hi][take], anchor[lo:hi][take] = w[take], ankle[s:e].mean(axis=0)
     return weight, anchor
 
 
