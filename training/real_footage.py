@@ -127,24 +127,29 @@ def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
     ref_cam = view.camera.to_camera(reference.points)  # NaN stays NaN
     traj = root_trajectory(kp.xy[:, ROOT], lifted.scale, lifted.norm_factor, meters, kp.image_size,
                            root_depth=model.root_depth)
-    out = view_metrics(pred, ref_cam, traj[:, 2], reference.valid.all(axis=1))
+    xn = view.camera.undistort(kp.xy)  # the 2D as seen, no depth: the yardstick any lifter must beat
+    flat = np.concatenate([xn, np.zeros(xn.shape[:-1] + (1,))], axis=-1)
+    out = view_metrics(pred, ref_cam, traj[:, 2], reference.valid.all(axis=1), flat)
     out["meters_per_unit"] = meters
     out["series"] = {"pred": pred, "ref": ref_cam - ref_cam[:, ROOT:ROOT + 1]}
     return out
 
 
 def view_metrics(pred: np.ndarray, ref_cam: np.ndarray, depth_pred: np.ndarray,
-                 frame_ok: np.ndarray) -> dict:
+                 frame_ok: np.ndarray, flat: np.ndarray | None = None) -> dict:
     """All real-footage metrics of one view, in millimetres.
 
     pred: (T, 17, 3) lifted, root-relative, metric (subject-height scale), camera frame.
     ref_cam: (T, 17, 3) reference in the same camera's frame (absolute, metres).
     depth_pred: (T,) the scale module's root depth (metres, assumed focal).
     frame_ok: (T,) frames where the reference is complete.
+    flat: optional (T, 17, 3) zero-depth pose (undistorted normalised 2D, z = 0).
 
     - ``pmpjpe``, ``n_mpjpe``, ``mpjpe``, ``pck150`` (share of the 14 PCK joints within 150 mm of
       the MPJPE prediction): ``training.metrics`` protocols, mean over frames; ``mpjpe`` uses the
       subject-height scale (the add-on's own metric scale), root-aligned.
+    - ``pmpjpe_flat``: PMPJPE of ``flat``, the detected 2D with no depth at all. A lifter adds
+      3D information only where its PMPJPE is below this.
     - ``root_depth_err``: mean |a·z_pred − z_ref| of the root depth after ONE least-squares
       scale a for the clip (absorbs the unknown focal length); ``root_depth_baseline``: the same
       for a constant depth (the clip's mean reference depth), i.e. what no trajectory gives.
@@ -160,6 +165,7 @@ def view_metrics(pred: np.ndarray, ref_cam: np.ndarray, depth_pred: np.ndarray,
     z_ref, z_pred = ref_cam[frame_ok, ROOT, 2], depth_pred[frame_ok]
     a = float(np.dot(z_pred, z_ref) / np.dot(z_pred, z_pred))
     jp, jr = jitter(pred, frame_ok) * 1000, jitter(ref_rel, frame_ok) * 1000
+    extra = {} if flat is None else {"pmpjpe_flat": float(pmpjpe(flat[frame_ok], r).mean())}
     return {
         "frames": n,
         "pmpjpe": float(pmpjpe(p, r).mean()), "n_mpjpe": float(n_mpjpe(p, r).mean()),
@@ -169,7 +175,7 @@ def view_metrics(pred: np.ndarray, ref_cam: np.ndarray, depth_pred: np.ndarray,
         "root_depth_ref_mean": float(z_ref.mean()) * 1000,
         "bone_cv_pred": bone_cv(p), "bone_cv_ref": bone_cv(r),
         "jitter_pred": float(np.mean(jp)), "jitter_ref": float(np.mean(jr)),
-        "jitter_pred_joints": jp.tolist(), "jitter_ref_joints": jr.tolist(),
+        "jitter_pred_joints": jp.tolist(), "jitter_ref_joints": jr.tolist(), **extra,
     }
 
 

@@ -4,7 +4,8 @@
 #   2. fine-tune it on the 2D of two views (no 3D; the recipe stored in the checkpoint), both folds;
 #   3. evaluate before/after on the two views each fold did NOT see; 4. the same on all views
 #      after fine-tuning on all four (the user's case: retrain on the clips you then lift).
-# Usage: bash training/real_footage.sh [weights] [out dir]   (env: DATA, CACHE, EPOCHS, SEED, LR)
+# Usage: bash training/real_footage.sh [weights] [out dir]
+#        (env: DATA, CACHE, EPOCHS, SEED, LR, FT_ARGS, FOLDS, OFFSET)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -16,6 +17,8 @@ EPOCHS=${EPOCHS:-10}          # × 4096 frame pairs, batch 256
 LR=${LR:-5e-5}                # a quarter of the paper's 2e-4: adapt, do not retrain
 SEED=${SEED:-0}
 OFFSET=${OFFSET:---offset cam03=4}   # cam03 lags the others by 4 frames (sync check)
+FT_ARGS=${FT_ARGS:-}          # extra train.py flags for variants, e.g. "--no-adv"
+FOLDS=${FOLDS:-a b all}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 mkdir -p "$OUT"
 
@@ -31,13 +34,13 @@ EOF
 
 declare -A FOLD=([a]="cam01 cam02" [b]="cam03 cam04" [all]="cam01 cam02 cam03 cam04")
 declare -A HELD=([a]="cam03 cam04" [b]="cam01 cam02" [all]="cam01 cam02 cam03 cam04")
-for f in a b all; do
+for f in $FOLDS; do
   mkdir -p "$OUT/videos_$f"
   for v in ${FOLD[$f]}; do ln -sf "$(realpath "$DATA/$v.mp4")" "$OUT/videos_$f/"; done
   [ -f "$OUT/own_$f.npz" ] || $PY -m training.extract --input "$OUT/videos_$f" --out "$OUT/own_$f.npz"
   $PY -m training.train --config "$OUT/finetune.toml" --init "$WEIGHTS" --train "$OUT/own_$f.npz" \
       --out "$OUT/ft_$f" --epochs "$EPOCHS" --batch 256 --samples-per-epoch 4096 \
-      --lr "$LR" --disc-lr "$LR" --scale-lr "$LR" --seed "$SEED" --no-progress
+      --lr "$LR" --disc-lr "$LR" --scale-lr "$LR" --seed "$SEED" --no-progress $FT_ARGS
   $PY -m training.evaluate_real --data "$DATA" $OFFSET --cache "$CACHE" --views ${HELD[$f]} \
       --weights "$WEIGHTS" --weights "$OUT/ft_$f/model.pt" --out "$OUT/eval_$f"
 done
