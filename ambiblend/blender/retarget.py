@@ -5,9 +5,10 @@ flat float32 T·17·3 world metres, and ``action["ambiblend_fps"]``, written by
 ``armature.bake_motion``). Reading them back from the action is robust: it needs no evaluation
 of the source rig and survives save/reload of the .blend.
 
-Target: the selected armature. The motion is scaled to the rig (standing heights), placed at the
-rig object's location, brought into armature space through the object's full transform (object
-scale/rotation handled), solved by ``core.retarget.solve.solve_pose`` and written as one new
+Target: the selected armature. The motion is scaled to the rig (standing heights) and placed at
+the rig object's location, keeping the video's world orientation (upright, facing −Y as filmed),
+then brought into armature space through the object's full transform (object scale/rotation,
+e.g. a Y-up centimetre rig from an FBX, handled), solved by ``core.retarget.solve.solve_pose`` and written as one new
 action through the fast keyframe writer. No constraint is added; the previous action is kept.
 """
 from __future__ import annotations
@@ -114,6 +115,8 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
             bpy.data.actions.remove(act)
         if old is not None:
             target.animation_data.action = old[0]
+            if old[0] is not None:
+                target.animation_data.action_slot = old[1]
         raise
     scene = context.scene
     scene.frame_end = max(scene.frame_end, int(frames[-1]))
