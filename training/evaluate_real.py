@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -131,6 +132,8 @@ def main(argv=None) -> int:
     ap.add_argument("--plot-view", help="view to plot (default: the last scored view)")
     ap.add_argument("--height", type=float, help="subject height in m (default: the reference skeleton's)")
     ap.add_argument("--inlier-px", type=float, default=40.0, help="triangulation inlier threshold")
+    ap.add_argument("--clean", type=float, metavar="SMOOTHNESS",
+                    help="also score each model after the add-on's cleaning at this smoothness (0..1)")
     ap.add_argument("--offset", action="append", default=[], metavar="VIEW=K",
                     help="view VIEW's frame t+K shows the others' frame t (repeatable; trims to the common range)")
     ap.add_argument("--sync-check", type=int, default=0, metavar="K",
@@ -148,13 +151,16 @@ def main(argv=None) -> int:
         sync = sync_check(list(views.values()), args.sync_check) if args.sync_check else None
         height = args.height or reference_height(ref)
         results, plots = {}, {}
-        for weights in args.weights:
+        runs = [(w, None) for w in args.weights] + ([(w, args.clean) for w in args.weights]
+                                                      if args.clean is not None else [])
+        for weights, smooth in runs:
             model = load_model(weights, "cpu")
-            per_view = {name: evaluate_view(views[name], ref, model, height) for name in scored}
-            plots[label(weights)] = per_view[args.plot_view or scored[-1]]["series"]
+            name = label(weights) + ("" if smooth is None else f" +clean {smooth:g}")
+            per_view = {v: evaluate_view(views[v], ref, model, height, smooth) for v in scored}
+            plots[name] = per_view[args.plot_view or scored[-1]]["series"]
             per_view = {k: {m: v for m, v in d.items() if m != "series"} for k, d in per_view.items()}
             per_view["overall"] = overall(per_view)
-            results[label(weights)] = per_view
+            results[name] = per_view
     except AmbiblendError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -170,7 +176,7 @@ def main(argv=None) -> int:
     (args.out / "metrics.md").write_text(table)
     fps = next(iter(views.values())).keypoints.fps
     for i, (name, series) in enumerate(plots.items()):
-        png = args.out / f"joints_{i}_{name.replace('/', '_').removesuffix('.pt')}.png"
+        png = args.out / f"joints_{i}_{re.sub(r'[^A-Za-z0-9.]+', '_', name)}.png"
         plot_view(series, f"{args.plot_view or scored[-1]} ({name})", png, fps)
     print(f"subject height {height:.3f} m; complete reference in {summary['reference_complete_frames']}/{summary['frames']} frames")
     print(table)

@@ -24,6 +24,8 @@ import numpy as np
 
 from ambiblend.core.detect import Keypoints2D, detect_video, load_keypoints
 from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.clean import CleanOptions, clean_motion
+from ambiblend.core.geometry import CAMERA_TO_BLENDER, camera_to_blender
 from ambiblend.core.lift.checkpoint import LiftingModel
 from ambiblend.core.lift.infer import lift_sequence
 from ambiblend.core.multiview.calibration import Camera
@@ -118,8 +120,12 @@ def jitter(joints: np.ndarray, frame_ok: np.ndarray) -> np.ndarray:
 
 
 def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
-                  height: float) -> dict:
-    """Lift one view alone and score it against the reference (see ``view_metrics``)."""
+                  height: float, smoothness: float | None = None) -> dict:
+    """Lift one view alone and score it against the reference (see ``view_metrics``).
+
+    smoothness: also run the add-on's cleaning (``core.clean.clean_motion``: low-pass and
+    constant bone lengths; no grounding or foot locking, which only move the motion as a whole)
+    on the lifted motion before scoring; None scores the lifter's raw output."""
     kp = view.keypoints
     lifted = lift_sequence(kp.xy, model)
     meters = metric_scale(lifted.joints, height)
@@ -127,6 +133,11 @@ def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
     ref_cam = view.camera.to_camera(reference.points)  # NaN stays NaN
     traj = root_trajectory(kp.xy[:, ROOT], lifted.scale, lifted.norm_factor, meters, kp.image_size,
                            root_depth=model.root_depth)
+    if smoothness is not None:
+        options = CleanOptions(smoothness=smoothness, ground=False, lock_feet=False)
+        world = clean_motion(camera_to_blender(pred + traj[:, None]), kp.conf, kp.fps, options).joints
+        cam = world @ CAMERA_TO_BLENDER  # inverse of camera_to_blender (orthogonal matrix)
+        pred, traj = cam - cam[:, ROOT:ROOT + 1], cam[:, ROOT]
     xn = view.camera.undistort(kp.xy)  # the 2D as seen, no depth: the yardstick any lifter must beat
     flat = np.concatenate([xn, np.zeros(xn.shape[:-1] + (1,))], axis=-1)
     out = view_metrics(pred, ref_cam, traj[:, 2], reference.valid.all(axis=1), flat)
