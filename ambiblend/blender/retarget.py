@@ -5,7 +5,7 @@ flat float32 T·17·3 world metres, and ``action["ambiblend_fps"]``, written by
 ``armature.bake_motion``). Reading them back from the action is robust: it needs no evaluation
 of the source rig and survives save/reload of the .blend.
 
-Target: the selected armature. The motion is scaled to the rig (standing heights) and placed at
+Target: the selected armature. The motion is scaled to the rig (leg lengths) and placed at
 the rig object's location, keeping the video's world orientation (upright, facing −Y as filmed),
 then brought into armature space through the object's full transform (object scale/rotation,
 e.g. a Y-up centimetre rig from an FBX, handled), solved by ``core.retarget.solve.solve_pose`` and written as one new
@@ -18,9 +18,9 @@ import numpy as np
 
 from ..core.errors import AmbiblendError
 from ..core.retarget.euler import EULER_ORDERS, quaternion_to_euler
-from ..core.retarget.mapping import auto_map, bone_targets, check_mapping
+from ..core.retarget.mapping import auto_map, bone_targets, check_mapping, ik_chains
 from ..core.retarget.solve import rest_joint_positions, solve_pose
-from ..core.skeleton import NUM_JOINTS, bone_lengths, standing_height
+from ..core.skeleton import BONE_CHILD, JOINT_INDEX, NUM_JOINTS, bone_lengths
 from .armature import rest_bones
 from .keyframes import new_action, write_bone_channels, write_channel
 
@@ -66,13 +66,22 @@ def rig_rest_joints(obj, targets) -> np.ndarray:
     return arm @ mw[:3, :3].T + mw[:3, 3]
 
 
+def leg_length(lengths: np.ndarray) -> float:
+    """Mean hip→knee→ankle length of the two legs from the 16 bone lengths."""
+    by_child = dict(zip(BONE_CHILD.tolist(), lengths))
+    return float(np.mean([by_child[JOINT_INDEX[f"{s}_knee"]] + by_child[JOINT_INDEX[f"{s}_ankle"]]
+                          for s in ("left", "right")]))
+
+
 def fit_to_rig(joints: np.ndarray, obj, targets) -> tuple[np.ndarray, float]:
     """Source joints (T, 17, 3) world → target joints (T, 17, 3) in ``obj``'s armature space.
 
-    World target = k · source + rig location, k = rig standing height / source standing height.
+    World target = k · source + rig location, k = rig leg length / source leg length: root
+    motion and foot placement scale with the legs that make the steps, so with the leg IK
+    chains the rig's feet can always reach the (scaled) source feet.
     Returns (armature-space joints, k)."""
-    rig_h = standing_height(bone_lengths(rig_rest_joints(obj, targets)))
-    src_h = standing_height(np.median(bone_lengths(joints), axis=0))
+    rig_h = leg_length(bone_lengths(rig_rest_joints(obj, targets)))
+    src_h = leg_length(np.median(bone_lengths(joints), axis=0))
     if not (np.isfinite(src_h) and src_h > 0 and rig_h > 0):
         raise AmbiblendError("The source motion or the target rig has no usable size.")
     k = rig_h / src_h
@@ -97,7 +106,9 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     check_mapping(mapping, [b.name for b in target.data.bones])
     targets = bone_targets(mapping)
     arm_joints, _ = fit_to_rig(np.asarray(source_joints, dtype=np.float64), target, targets)
-    solution = solve_pose(rest_bones(target), targets, arm_joints)
+    # Legs by IK so the feet land where the (scaled) source feet are: no sliding on rigs whose
+    # leg proportions differ from the lifted skeleton's.
+    solution = solve_pose(rest_bones(target), targets, arm_joints, ik_chains(mapping))
     start = context.scene.frame_start if frame_start is None else frame_start
     frames = np.arange(start, start + len(arm_joints), dtype=np.float64)
     ad = target.animation_data

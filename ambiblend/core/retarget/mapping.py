@@ -18,7 +18,8 @@ from .solve import BoneTarget
 # slot → (head joint, tail joint, side reference (from, to) or None). The limb side vector is the
 # next segment, so the rig's rest elbow/knee bend plane is turned onto the target's bend plane.
 SLOT_TARGETS: dict[str, BoneTarget] = {
-    "hips": BoneTarget(J["pelvis"], J["spine"], (J["right_hip"], J["left_hip"])),
+    "hips": BoneTarget(J["pelvis"], J["spine"], (J["right_hip"], J["left_hip"]),
+                       anchor=(J["right_hip"], J["left_hip"])),
     "spine": BoneTarget(J["spine"], J["thorax"], (J["right_shoulder"], J["left_shoulder"])),
     "neck": BoneTarget(J["thorax"], J["neck"]),
     "head": BoneTarget(J["neck"], J["head"]),
@@ -120,6 +121,15 @@ def check_mapping(mapping: dict[str, str], bone_names: Iterable[str]) -> None:
 def bone_targets(mapping: dict[str, str]) -> dict[str, BoneTarget]:
     """{slot: bone} → the solver's {bone: BoneTarget}."""
     return {bone: SLOT_TARGETS[slot] for slot, bone in mapping.items() if bone}
+
+
+# Limbs whose end must land on its target whatever the rig's proportions (planted feet).
+IK_SLOTS = (("thigh.L", "shin.L"), ("thigh.R", "shin.R"))
+
+
+def ik_chains(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """(upper bone, lower bone) of each leg of a complete mapping, for ``solve_pose``."""
+    return [(mapping[a], mapping[b]) for a, b in IK_SLOTS if mapping.get(a) and mapping.get(b)]
 
 
 def _normalise(name: str) -> str:

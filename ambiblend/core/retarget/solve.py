@@ -63,6 +63,9 @@ class BoneTarget:
     head: JointSpec
     tail: JointSpec
     side: tuple[JointSpec, JointSpec] | None = None
+    # Top-level bones only: place the bone so this joint (e.g. the hips' midpoint, carried by
+    # the bone) lands on its target rather than ``head``; rigs differ most around the pelvis.
+    anchor: JointSpec | None = None
 
 
 @dataclass
@@ -77,10 +80,20 @@ class PoseSolution:
 
 
 def solve_pose(rest_bones: Sequence[RestBone], bone_targets: dict[str, BoneTarget],
-               joints: np.ndarray) -> PoseSolution:
-    """Solve local rotations and root location for all frames. See the module docstring."""
+               joints: np.ndarray, ik_chains: Sequence[tuple[str, str]] = ()) -> PoseSolution:
+    """Solve local rotations and root location for all frames. See the module docstring.
+
+    ik_chains: (upper, lower) mapped bone pairs, e.g. (thigh, shin), whose end joint must land
+    on its target even when the rig's limb proportions differ from the source's: the middle
+    joint is re-solved by two-bone IK with the rig's own segment lengths, in the target's bend
+    plane. Without it, copying directions onto other proportions makes planted feet slide.
+    """
     bones = {b.name: b for b in rest_bones}
-    joints = _check(bones, bone_targets, joints)
+    joints = _check(bones, bone_targets, joints).copy()   # IK chains write into the copy
+    for upper, lower in ik_chains:
+        if upper not in bone_targets or lower not in bone_targets:
+            raise AmbiblendError(f"IK chain {upper} → {lower}: both bones must be mapped.")
+    chain_of = dict(ik_chains)
     order = _needed_in_order(rest_bones, bones, bone_targets)
     rest_joints = rest_joint_positions(rest_bones, bone_targets)
     n = len(joints)
@@ -96,11 +109,20 @@ def solve_pose(rest_bones: Sequence[RestBone], bone_targets: dict[str, BoneTarge
             pose_r[name], pose_t[name] = inh_r, inh_t
             rotations[name] = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
             continue
-        world_r = _aim(b, target, inh_r, rest_joints, joints)
         head = inh_t
+        world_r = None
         if not _has_mapped_ancestor(b, bones, bone_targets) and not b.connected:
             head = _joint(joints, target.head)
+            if target.anchor is not None:   # the aim does not depend on the location
+                world_r = _aim(b, target, inh_r, rest_joints, joints)
+                rest = np.asarray(b.matrix, dtype=np.float64)
+                offset = rest[:3, :3].T @ (_rest_point(rest_joints, target.anchor) - rest[:3, 3])
+                head = _joint(joints, target.anchor) - world_r @ offset
             locations[name] = np.einsum("tji,tj->ti", inh_r, head - inh_t)
+        if name in chain_of:
+            _reach(joints, head, target, bone_targets[chain_of[name]], rest_joints)
+        if world_r is None:
+            world_r = _aim(b, target, inh_r, rest_joints, joints)
         pose_r[name], pose_t[name] = world_r, head
         rotations[name] = _continuous(matrix_to_quaternion(np.swapaxes(inh_r, 1, 2) @ world_r))
     rotations = {k: v for k, v in rotations.items() if k in bone_targets or _between(k, bones, bone_targets)}
@@ -140,6 +162,50 @@ def _segment_end(name: str, rest_bones, bone_targets) -> str:
         if nxt is None:
             return name
         name = nxt
+
+
+def _reach(joints, head, upper: BoneTarget, lower: BoneTarget, rest_joints) -> None:
+    """Two-bone IK in place: move the chain's joints so that, from the posed ``head`` (T, 3) with
+    the rig's rest lengths, the end joint reaches its target (pulled back along head → target
+    when out of reach); the middle joint stays in the target's bend plane (the previous
+    frame's plane while the target limb is straight)."""
+    a, b, c = (_single(upper.head), _single(upper.tail), _single(lower.tail))
+    l1 = np.linalg.norm(rest_joints[(b,)] - rest_joints[(a,)])
+    l2 = np.linalg.norm(rest_joints[(c,)] - rest_joints[(b,)])
+    to_end = joints[:, c] - head
+    dist = np.linalg.norm(to_end, axis=-1)
+    axis = to_end / np.maximum(dist, 1e-12)[:, None]
+    reach = np.clip(dist, abs(l1 - l2) + 1e-9, l1 + l2 - 1e-9)
+    pole = _perp(joints[:, b] - joints[:, a], axis)
+    size = np.linalg.norm(pole, axis=-1)
+    ok = size > 1e-4 * (l1 + l2)
+    if not ok.any():   # straight all along: any plane will do
+        pole, ok = _perp(np.cross(axis, [1.0, 0.0, 0.0]) + np.cross(axis, [0.0, 1.0, 0.0]), axis), np.ones_like(ok)
+        size = np.linalg.norm(pole, axis=-1)
+    last = np.maximum.accumulate(np.where(ok, np.arange(len(ok)), -1))
+    last = np.where(last < 0, np.argmax(ok), last)   # before the first bent frame: use that one
+    pole = _perp(pole[last] / size[last, None], axis)
+    pole /= np.maximum(np.linalg.norm(pole, axis=-1, keepdims=True), 1e-12)
+    x = (l1 ** 2 - l2 ** 2 + reach ** 2) / (2 * reach)
+    h = np.sqrt(np.clip(l1 ** 2 - x ** 2, 0.0, None))
+    joints[:, a] = head
+    joints[:, b] = head + axis * x[:, None] + pole * h[:, None]
+    joints[:, c] = head + axis * reach[:, None]
+
+
+def _rest_point(rest_joints, spec: JointSpec) -> np.ndarray:
+    """Rest position of a joint spec; a tuple of joints is the mean of their rest positions."""
+    key = _key(spec)
+    if key in rest_joints:
+        return rest_joints[key]
+    return np.mean([rest_joints[(j,)] for j in key], axis=0)
+
+
+def _single(spec: JointSpec) -> int:
+    key = _key(spec)
+    if len(key) != 1:
+        raise AmbiblendError("IK chains need single joints, not averaged ones.")
+    return key[0]
 
 
 def _check(bones, bone_targets, joints) -> np.ndarray:
