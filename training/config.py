@@ -66,6 +66,8 @@ class TrainConfig:
     azimuth: float = math.pi          # azimuth ~ U(-a, a) about the vertical (camera y) axis
     elevation: float = math.pi / 9    # then about the camera x axis
     roll: float = 0.0                 # then about the optical axis
+    project_clip: float = 0.0         # clamp cycle projections to ±this (released code 0.2); 0 = off
+    view_axis: str = "camera"         # azimuth axis: camera vertical (paper) / body (pelvis→thorax)
     # --- frame pairs (t, t+k) of one sequence for L_bone and L_tmc
     gap_min: int = 1
     gap_max: int = 30
@@ -90,7 +92,7 @@ class TrainConfig:
     def check(self) -> "TrainConfig":
         """Reject impossible or contradictory settings; return self."""
         choice = {"norm": NORM_MODES, "scale_mode": SCALE_MODES, "adv_loss": ADV_LOSSES,
-                  "cycle_norm": CYCLE_NORMS, "device": ("auto", "cuda", "cpu")}
+                  "cycle_norm": CYCLE_NORMS, "view_axis": ("camera", "body"), "device": ("auto", "cuda", "cpu")}
         for key, allowed in choice.items():
             if getattr(self, key) not in allowed:
                 raise AmbiblendError(f"--{_flag(key)} must be one of {', '.join(allowed)}, got '{getattr(self, key)}'.")

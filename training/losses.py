@@ -11,7 +11,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-from ambiblend.core.skeleton import ROOT, bone_lengths
+from ambiblend.core.skeleton import ROOT, THORAX, bone_lengths
 
 
 def kl_loss(scale: torch.Tensor, mu: float, sigma: float) -> torch.Tensor:
@@ -60,24 +60,40 @@ def adversarial_g_loss(fake_score: torch.Tensor, kind: str = "lsgan") -> torch.T
     return F.binary_cross_entropy_with_logits(fake_score, torch.ones_like(fake_score))
 
 
-def random_rotation(n: int, azimuth: float, elevation: float, roll: float = 0.0,
-                    generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-    """(n, 3, 3) rotations R = R_z(roll)·R_x(elev)·R_y(az), angles ~ U(−bound, bound).
+def axis_rotation(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Rodrigues: (n,3) unit axes, (n,) angles → (n,3,3) rotations about those axes."""
+    x, y, z = axis.unbind(-1)
+    zero = torch.zeros_like(x)
+    k = torch.stack([torch.stack([zero, -z, y], -1), torch.stack([z, zero, -x], -1),
+                     torch.stack([-y, x, zero], -1)], -2)
+    eye = torch.eye(3, dtype=axis.dtype, device=axis.device).expand_as(k)
+    s, c = angle.sin()[:, None, None], angle.cos()[:, None, None]
+    return eye + s * k + (1 - c) * (k @ k)
 
-    Camera frame: y is the vertical axis (down), so azimuth turns the subject about the vertical,
-    elevation tilts the view about the camera's horizontal x axis, roll about the optical axis.
+
+def random_rotation(n: int, azimuth: float, elevation: float, roll: float = 0.0,
+                    generator: torch.Generator | None = None, device=None,
+                    up: torch.Tensor | None = None) -> torch.Tensor:
+    """(n, 3, 3) rotations R = R_z(roll)·R_x(elev)·R_up(az), angles ~ U(−bound, bound).
+
+    Azimuth turns the subject about ``up`` ((n,3) unit vectors, e.g. the body's own vertical
+    axis; default the camera's vertical y axis), elevation tilts the view about the camera's
+    horizontal x axis, roll turns about the optical axis.
     """
     u = torch.rand(n, 3, generator=generator, device=device) * 2 - 1
     az, el, ro = u[:, 0] * azimuth, u[:, 1] * elevation, u[:, 2] * roll
-    one, zero = torch.ones_like(az), torch.zeros_like(az)
+    if up is None:
+        up = torch.tensor([0.0, 1.0, 0.0], device=u.device).expand(n, 3)
+    x_axis = torch.tensor([1.0, 0.0, 0.0], device=u.device).expand(n, 3)
+    z_axis = torch.tensor([0.0, 0.0, 1.0], device=u.device).expand(n, 3)
+    r = axis_rotation(up.to(u.dtype), az)
+    return axis_rotation(z_axis, ro) @ axis_rotation(x_axis, el) @ r
 
-    def mat(rows):
-        return torch.stack([torch.stack(r, -1) for r in rows], -2)
 
-    ry = mat([[az.cos(), zero, az.sin()], [zero, one, zero], [-az.sin(), zero, az.cos()]])
-    rx = mat([[one, zero, zero], [zero, el.cos(), -el.sin()], [zero, el.sin(), el.cos()]])
-    rz = mat([[ro.cos(), -ro.sin(), zero], [ro.sin(), ro.cos(), zero], [zero, zero, one]])
-    return rz @ rx @ ry
+def body_up(joints: torch.Tensor) -> torch.Tensor:
+    """(B,17,3) → (B,3) the body's vertical axis in the camera frame: unit pelvis→thorax vector."""
+    v = joints[:, THORAX] - joints[:, ROOT]
+    return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-9)
 
 
 def apply_view(joints: torch.Tensor, rotation: torch.Tensor, root_depth: float) -> torch.Tensor:

@@ -79,16 +79,25 @@ def lift(x: torch.Tensor, scale: ScaleNet, lifter: Lifter, cfg: TrainConfig,
 def cycle(j3d: torch.Tensor, lifter: Lifter, cfg: TrainConfig, rotation: torch.Tensor) -> dict:
     """Random view V, projection, lift again, V⁻¹, reprojection (eq. 8–11)."""
     jr3d = L.apply_view(j3d, rotation, ROOT_DEPTH)
-    jr2d = project(jr3d)
+    jr2d = _clip(project(jr3d), cfg.project_clip)
     jr2d = jr2d - jr2d[:, ROOT:ROOT + 1]
     cyc_r3d = depth_to_3d(jr2d, lifter(jr2d))
     cyc3d = L.invert_view(cyc_r3d, rotation, j3d[:, ROOT:ROOT + 1])
-    return {"jr2d": jr2d, "cyc3d": cyc3d, "cyc2d": project(cyc3d)}
+    return {"jr2d": jr2d, "cyc3d": cyc3d, "cyc2d": _clip(project(cyc3d), cfg.project_clip)}
 
 
-def _rotations(cfg: TrainConfig, n: int, gen: torch.Generator, device) -> torch.Tensor:
-    """One random view per pair, shared by its two frames (notes: [choice])."""
-    r = L.random_rotation(n, cfg.azimuth, cfg.elevation, cfg.roll, generator=gen, device=device)
+def _clip(xy: torch.Tensor, bound: float) -> torch.Tensor:
+    """Released-code safeguard: clamp cycle projections to ±bound (0 = off) so a wild depth
+    cannot blow the cycle losses up."""
+    return xy.clamp(-bound, bound) if bound > 0 else xy
+
+
+def _rotations(cfg: TrainConfig, j3d_first: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """One random view per pair, shared by its two frames (notes: [choice]). Azimuth turns about
+    the camera's vertical (paper) or, with view_axis 'body', the first frame's pelvis→thorax axis."""
+    up = L.body_up(j3d_first.detach()) if cfg.view_axis == "body" else None
+    r = L.random_rotation(len(j3d_first), cfg.azimuth, cfg.elevation, cfg.roll, generator=gen,
+                          device=j3d_first.device, up=up)
     return torch.cat([r, r])
 
 
@@ -101,7 +110,7 @@ def lifter_losses(nets: Nets, cfg: TrainConfig, x: torch.Tensor, gen: torch.Gene
     b = len(x) // 2
     j3d, s = lift(x, nets.scale, nets.lifter, cfg)
     j2d = project(j3d)  # = S·x under '2d': the 2D the lifter actually explained
-    c = cycle(j3d, nets.lifter, cfg, _rotations(cfg, b, gen, x.device))
+    c = cycle(j3d, nets.lifter, cfg, _rotations(cfg, j3d[:b], gen))
     terms = {}
     if cfg.use_2d:
         terms["2d"] = L.pose_distance(j2d, c["cyc2d"], cfg.cycle_norm)
@@ -110,8 +119,20 @@ def lifter_losses(nets: Nets, cfg: TrainConfig, x: torch.Tensor, gen: torch.Gene
     if cfg.use_tmc:
         terms["tmc"] = L.tmc_loss(j3d[:b], j3d[b:], c["cyc3d"][:b], c["cyc3d"][b:], cfg.cycle_norm)
     if cfg.use_adv:
-        terms["adv"] = L.adversarial_g_loss(nets.disc(c["jr2d"]), cfg.adv_loss)
+        terms["adv"] = L.adversarial_g_loss(score_fake(nets.disc, j2d.detach(), c["jr2d"]), cfg.adv_loss)
     return terms, j2d, c["jr2d"], j3d, s
+
+
+def _scores(disc, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Φ_D on real and fake in ONE batch. Separate batches let BatchNorm normalise each by its
+    own statistics, and Φ_D then tells the batches apart instead of the poses (it reached
+    ~0 loss in train mode while scoring both alike in eval mode)."""
+    out = disc(torch.cat([real, fake]))
+    return out[:len(real)], out[len(real):]
+
+
+def score_fake(disc, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return _scores(disc, real, fake)[1]
 
 
 def scale_losses(cfg: TrainConfig, j3d: torch.Tensor, s: torch.Tensor) -> dict:
@@ -170,7 +191,7 @@ def _average_gradients(modules) -> None:
 
 
 def disc_step(nets: Nets, cfg: TrainConfig, real: torch.Tensor, fake: torch.Tensor) -> float:
-    loss = L.adversarial_d_loss(nets.disc(real.detach()), nets.disc(fake.detach()), cfg.adv_loss)
+    loss = L.adversarial_d_loss(*_scores(nets.disc, real.detach(), fake.detach()), cfg.adv_loss)
     _step(nets.opt_disc, loss, [nets.disc])
     return float(loss.detach())
 

@@ -108,3 +108,14 @@ def test_pairs_stay_inside_one_sequence():
 def test_pairs_reject_sequences_too_short():
     with pytest.raises(AmbiblendError, match="No sequence has more than 5 frames"):
         PairSampler(np.array([0, 3]), np.array([3, 5]), gap_min=5, gap_max=10)
+
+
+def test_azimuth_about_the_body_axis_keeps_that_axis():
+    g = torch.Generator().manual_seed(2)
+    j = pose(6).float()
+    tilt = L.axis_rotation(torch.tensor([[1.0, 0.0, 0.0]]).expand(6, 3), torch.full((6,), 0.4))
+    j = j @ tilt.transpose(1, 2)  # a camera looking down: the body axis is no longer camera y
+    up = L.body_up(j)
+    r = L.random_rotation(6, math.pi, 0.0, generator=g, up=up)
+    assert torch.allclose((r @ up[..., None])[..., 0], up, atol=1e-6)
+    assert torch.allclose(torch.linalg.det(r), torch.ones(6), atol=1e-6)
