@@ -4,9 +4,11 @@
 
 Every row trains ``training/configs/default.toml`` + the row's keys + the shared ``[budget]``
 of ``training/configs/ablations.toml`` (same architecture, data and number of training pairs),
-one row at a time, then scores the row's selected weights on the test split with GT 2D and with
-detector-like 2D. Rows already trained (``<out>/<row>/model.pt``) are only re-evaluated, so an
-interrupted sweep continues where it stopped. Writes ``<out>/ablations.md`` and ``.json``.
+one row at a time, each started from the flat pose and given the depth sign chosen on validation
+(``training.model_tools``, exactly as the default model), then scores the row's selected weights
+on the test split with GT 2D and with detector-like 2D. Rows already done
+(``<out>/<row>/model_signed.pt``) are only re-evaluated, so an interrupted sweep continues.
+A "zero depth" row (the 2D kept, no lifting) is the floor every trained row must beat. Writes ``<out>/ablations.md`` and ``.json``.
 """
 from __future__ import annotations
 
@@ -23,13 +25,14 @@ if __package__ in (None, ""):  # allow `python training/ablations.py`
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import load_model
 from training.data.sequences import SequenceSet
+from training.model_tools import choose_sign, flat_init
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 # The table's columns: test split, metric key of training.evaluate, heading.
 COLUMNS = (("gt", "pmpjpe", "PMPJPE GT 2D"), ("gt", "mpjpe", "MPJPE GT 2D"),
            ("gt", "n_mpjpe", "N-MPJPE GT 2D"), ("gt", "hl_mpjpe", "HL-MPJPE GT 2D"),
            ("det", "pmpjpe", "PMPJPE det. 2D"), ("det", "mpjpe", "MPJPE det. 2D"))
-LABELS = {"chen_baseline": "L2D+L3D+Ladv (Chen-style baseline)", "tmc": "+Ltmc (= no scale module)",
+LABELS = {"zero_depth": "zero depth (2D kept, no lifting): the floor", "chen_baseline": "L2D+L3D+Ladv (Chen-style baseline)", "tmc": "+Ltmc (= no scale module)",
           "tmc_kl": "+Ltmc+Lkl", "full": "+Ltmc+Lkl+Lbone (full)", "scale_on_3d": "full, scale on 3D",
           "joint": "full, joint instead of iterative"}
 
@@ -58,12 +61,38 @@ def evaluate_row(weights: Path, tests: dict[str, SequenceSet]) -> dict:
     return {k: evaluate_model(model, data, height="gt")["overall"] for k, data in tests.items()}
 
 
+def flat_reference(tests: dict[str, SequenceSet]) -> dict:
+    """Metrics of the trivial 'lifter' that keeps the 2D and predicts zero depth offsets.
+
+    The floor any trained row must beat: the normalised input with every joint at the root's
+    depth (model units, as a lifter would output), scored exactly like a model.
+    """
+    import numpy as np
+    from ambiblend.core.lift.normalize import normalize
+    from training import metrics as M
+    out = {}
+    for split, data in tests.items():
+        rows = {"pmpjpe": [], "mpjpe": [], "n_mpjpe": [], "hl_mpjpe": []}
+        for i in range(len(data)):
+            x, _ = normalize(data.sequence(i), "clip")
+            units = np.concatenate([x, np.zeros(x.shape[:2] + (1,))], axis=-1) * 10.0
+            gt = data.sequence(i, "poses_3d").astype(np.float64)
+            metric = M.to_metric(units, M.subject_height(gt))
+            rows["mpjpe"].append(M.mpjpe(metric, gt))
+            rows["pmpjpe"].append(M.pmpjpe(units, gt))
+            rows["n_mpjpe"].append(M.n_mpjpe(units, gt))
+            rows["hl_mpjpe"].append(M.head_length_mpjpe(units, gt))
+        out[split] = {k: float(np.concatenate(v).mean()) for k, v in rows.items()}
+    return out
+
+
 def markdown(results: dict) -> str:
     lines = ["| row | " + " | ".join(c[2] for c in COLUMNS) + " | train min |",
              "|---|" + "---|" * (len(COLUMNS) + 1)]
     for name, r in results.items():
         cells = [f"{r['metrics'][split][key]:.1f}" for split, key, _ in COLUMNS]
-        lines.append(f"| {LABELS.get(name, name)} | " + " | ".join(cells) + f" | {r['minutes']:.1f} |")
+        flip = " (mirrored)" if r.get("depth_sign", {}).get("mirrored") else ""
+        lines.append(f"| {LABELS.get(name, name)}{flip} | " + " | ".join(cells) + f" | {r['minutes']:.1f} |")
     return "\n".join(lines)
 
 
@@ -85,17 +114,25 @@ def main(argv=None) -> int:
              "det": SequenceSet.load(args.data / "test_detector.npz")}
     results_path = args.out / "ablations.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    if "zero_depth" not in results:
+        results["zero_depth"] = {"config": {}, "minutes": 0.0, "metrics": flat_reference(tests)}
     for name, row in rows.items():
         run = args.out / name
-        if not (run / "model.pt").exists():
+        final = run / "model_signed.pt"
+        if not final.exists():
             t0 = time.time()
             print(f"[{name}] training", flush=True)
-            if train_main(train_args(row, budget, run, args.data)) != 0:
+            argv = train_args(row, budget, run, args.data)
+            flat_init(run / "flat_init.pt", argv)  # same start and same sign rule as the default
+            if train_main(argv + ["--init", str(run / "flat_init.pt")]) != 0:
                 raise AmbiblendError(f"Training of ablation row '{name}' failed.")
             minutes = (time.time() - t0) / 60
+            sign = choose_sign(run / "model.pt", args.data / "val.npz", final)
         else:
             minutes = results.get(name, {}).get("minutes", float("nan"))
-        results[name] = {"config": row, "minutes": minutes, "metrics": evaluate_row(run / "model.pt", tests)}
+            sign = results.get(name, {}).get("depth_sign", {})
+        results[name] = {"config": row, "minutes": minutes, "depth_sign": sign,
+                         "metrics": evaluate_row(final, tests)}
         print(f"[{name}] " + ", ".join(f"{s}/{k} {results[name]['metrics'][s][k]:.1f}"
                                        for s, k, _ in COLUMNS), flush=True)
         args.out.mkdir(parents=True, exist_ok=True)

@@ -27,5 +27,24 @@ def test_every_ablation_row_is_a_valid_config_differing_only_where_it_says(tmp_p
 
 def test_default_config_fits_the_cpu_budget():
     cfg = parse_config(["--config", "training/configs/default.toml"])
-    assert cfg.max_minutes == 50.0 and cfg.norm == "clip"
+    assert cfg.max_minutes == 45.0 and cfg.norm == "clip" and cfg.cycle_norm == "euclidean"
     assert abs(cfg.prior_mu - 0.65) < 1e-9 and abs(cfg.prior_sigma - 0.12) < 1e-9
+
+
+def test_flat_init_lifts_flat_and_the_mirror_negates_every_depth(tmp_path):
+    import numpy as np
+    import torch
+    from ambiblend.core.lift.checkpoint import build_model, read_checkpoint
+    from ambiblend.core.lift.infer import lift_sequence
+    from training.model_tools import flat_init, mirrored
+    path = flat_init(tmp_path / "flat.pt", ["--config", "training/configs/default.toml"])
+    data = read_checkpoint(path)
+    xy = np.random.default_rng(0).normal(size=(5, 17, 2)) * 0.1
+    flat = lift_sequence(xy, build_model(data))
+    np.testing.assert_allclose(flat.joints[..., 2], 0.0, atol=1e-6)  # every joint at the root depth
+    torch.manual_seed(1)
+    for key in ("mlp.out.weight", "mlp.out.bias"):
+        data["state_dict"]["lifter"][key] = torch.randn_like(data["state_dict"]["lifter"][key]) * 0.1
+    a = lift_sequence(xy, build_model(data)).joints
+    b = lift_sequence(xy, build_model(mirrored(data))).joints
+    np.testing.assert_allclose(b[..., 2], -a[..., 2], atol=1e-5)  # d → −d about the root
