@@ -13,8 +13,8 @@ from bpy.types import Operator
 from bpy_extras.io_utils import ExportHelper
 
 from ..core.errors import AmbiblendError
-from ..core.pipeline import PipelineOptions, run_pipeline
 from .armature import bake_motion, is_ambiblend_armature
+from .dependencies import requirement_message
 from .export import check_armature, export_fbx
 from .prefs import get_preferences
 from .props import clean_options
@@ -22,6 +22,7 @@ from .props import clean_options
 
 def pipeline_options(settings, prefs) -> PipelineOptions:
     """Scene settings + add-on preferences → ``PipelineOptions``."""
+    from ..core.pipeline import PipelineOptions  # torch: imported only when a lift runs
     weights = bpy.path.abspath(prefs.weights) if prefs is not None and prefs.weights else None
     return PipelineOptions(subject_height=settings.subject_height, root_motion=settings.root_motion,
                            focal_35mm=settings.focal_35mm, device=prefs.device if prefs else "AUTO",
@@ -40,6 +41,11 @@ class AMBI_OT_lift_video(Operator):
         clip = bpy.path.abspath(settings.clip_path) if settings.clip_path else ""
         active = context.active_object
         target = active if is_ambiblend_armature(active) else None
+        missing = requirement_message()
+        if missing:
+            self.report({"ERROR"}, missing)
+            return {"CANCELLED"}
+        from ..core.pipeline import run_pipeline
         wm.progress_begin(0, 1000)
         try:
             options = pipeline_options(settings, get_preferences(context))

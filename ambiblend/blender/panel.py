@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bpy.types import Panel
 
+from .dependencies import requirement_message
 from .prefs import get_preferences
 
 
@@ -16,6 +17,11 @@ class AMBI_PT_main(Panel):
     def draw(self, context):
         layout = self.layout
         settings = context.scene.ambiblend
+        missing = requirement_message()
+        if missing:
+            box = layout.box()
+            box.label(text="Dependencies missing", icon="ERROR")
+            box.operator("ambiblend.install_dependencies", icon="IMPORT")
         col = layout.column()
         col.prop(settings, "clip_path")
         col.prop(settings, "subject_height")

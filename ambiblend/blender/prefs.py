@@ -11,7 +11,7 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 from bpy.types import AddonPreferences
 
-from ..core.pipeline import bundled_weights
+from ..core.assets import bundled_weights
 
 
 def _addon_id(package: str) -> str:
@@ -39,9 +39,17 @@ class AMBI_AddonPreferences(AddonPreferences):
                          description="Where the lifting network runs")
 
     def draw(self, context):
+        from .dependencies import missing_modules  # late: dependencies imports this module
         layout = self.layout
         layout.prop(self, "weights")
         layout.prop(self, "device")
+        missing = missing_modules()
+        box = layout.box()
+        if missing:
+            box.label(text="Missing Python packages: " + ", ".join(missing), icon="ERROR")
+            box.operator("ambiblend.install_dependencies", icon="IMPORT")
+        else:
+            box.label(text="PyTorch, MediaPipe and OpenCV are installed", icon="CHECKMARK")
 
 
 def get_preferences(context=None):

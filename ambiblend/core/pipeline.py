@@ -14,22 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .assets import BUNDLED_WEIGHTS, PACKAGE_ROOT, bundled_weights  # noqa: F401 (re-exported)
 from .errors import AmbiblendError
 from .geometry import camera_to_blender
 from .lift.checkpoint import LiftingModel, load_model, pick_device
 from .lift.infer import lift_sequence
 from .scale.trajectory import DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metric_scale, root_trajectory
 from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
-
-# The extension's folder (holds blender_manifest.toml and assets/).
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-BUNDLED_WEIGHTS = PACKAGE_ROOT / "assets" / "model.pt"
-
-
-def bundled_weights() -> Path:
-    """The default model shipped in ``assets/``."""
-    return BUNDLED_WEIGHTS
-
 
 @dataclass
 class PipelineOptions:

@@ -1,0 +1,17 @@
+"""Files shipped with the extension (``assets/``), located without importing torch or bpy.
+
+The extension's folder (the one holding ``blender_manifest.toml``) is two levels above this
+file; ``assets/`` sits there both in the repo and in the installed extension.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+ASSETS = PACKAGE_ROOT / "assets"
+BUNDLED_WEIGHTS = ASSETS / "model.pt"
+
+
+def bundled_weights() -> Path:
+    """The default model shipped in ``assets/``."""
+    return BUNDLED_WEIGHTS
