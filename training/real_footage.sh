@@ -44,3 +44,21 @@ for f in $FOLDS; do
   $PY -m training.evaluate_real --data "$DATA" $OFFSET --cache "$CACHE" --views ${HELD[$f]} \
       --weights "$WEIGHTS" --weights "$OUT/ft_$f/model.pt" --out "$OUT/eval_$f"
 done
+
+# Summary: before/after on the views each fine-tune did not see (overall rows).
+$PY - "$OUT" $FOLDS <<'EOF2'
+import json, sys
+from pathlib import Path
+out, folds = Path(sys.argv[1]), sys.argv[2:]
+keys = [("pmpjpe", "PMPJPE", "{:.1f}"), ("n_mpjpe", "N-MPJPE", "{:.1f}"), ("mpjpe", "MPJPE (height)", "{:.1f}"),
+        ("pck150", "PCK@150", "{:.2f}"), ("root_depth_err", "root depth", "{:.0f}"), ("bone_cv_pred", "bone CV", "{:.3f}"),
+        ("jitter_pred", "jitter", "{:.1f}")]
+print("| fine-tuned on | scored on | model | " + " | ".join(h for _, h, _ in keys) + " |")
+print("|---|---|---|" + "---|" * len(keys))
+for f in folds:
+    res = json.loads((out / f"eval_{f}" / "metrics.json").read_text())["results"]
+    for name, per_view in res.items():
+        views = " ".join(v for v in per_view if v != "overall")
+        m = per_view["overall"]
+        print(f"| {f} | {views} | {name} | " + " | ".join(fmt.format(m[k]) for k, _, fmt in keys) + " |")
+EOF2
