@@ -241,9 +241,10 @@ def _directions(j):
 @pytest.mark.parametrize("rig_kind", ["rigify", "ambiblend"])
 def test_operators_walk_onto_rig_of_other_proportions(addon, rig_kind):
     """Auto-map + Retarget operators with a walk onto a rig of other proportions: motion scaled
-    by the leg-length ratio k; hips centre and ankles on k · source + rig location (1 mm; the
-    legs are solved by IK), planted feet still (< 1 mm/s), every other segment pointing where
-    the source's does (0.5°), one key per frame."""
+    by the leg-length ratio k; ankles on k · source + rig location (1 mm; legs solved by IK),
+    the hips there too or lowered (< 3 cm) where the rig's legs could not reach otherwise,
+    planted feet still (< 1 mm/s), every other segment pointing where the source's does (0.5°),
+    one key per frame."""
     from ambiblend.blender.retarget import fit_to_rig
     source, joints = _walk_source()
     _, stance = walk(len(joints))
@@ -265,7 +266,7 @@ def test_operators_walk_onto_rig_of_other_proportions(addon, rig_kind):
     _, k = fit_to_rig(joints, target, bone_targets(mapping))
     want = k * joints + [1, 0, 0]
     hips = lambda j: j[:, [1, 4]].mean(axis=1)
-    assert np.abs(hips(got) - hips(want)).max() < 1e-3
+    assert np.abs(hips(got) - hips(want)).max() < 0.03
     assert np.abs(got[:, [3, 6]] - want[:, [3, 6]]).max() < 1e-3
     for f, ankle in enumerate((6, 3)):   # stance flags are [left, right]
         still = stance[1:, f] & stance[:-1, f]

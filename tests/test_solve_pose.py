@@ -254,3 +254,27 @@ def test_leg_ik_puts_feet_on_target_with_other_proportions():
         n_want = np.cross(axis, want[:, knee] - want[:, hip])
         n_got = np.cross(axis, got[:, knee] - got[:, hip])
         assert (np.sum(n_want * n_got, axis=1) > 0).all()
+
+
+def test_pelvis_lowered_so_straight_legs_reach_planted_feet():
+    """Source with wider hips standing on straight legs: on the narrower rig the feet are out of
+    reach by a few millimetres; the root is lowered just enough (< 1 cm) and the ankles land
+    exactly, instead of sliding with the hips."""
+    from ambiblend.core.retarget.mapping import SLOT_TARGETS, ik_chains
+    wide = [(n, p, (np.array(h) * [1.4, 1, 1]) if "UpLeg" in n or n.endswith("Leg") else h,
+             (np.array(t) * [1.4, 1, 1]) if "UpLeg" in n or n.endswith("Leg") else t)
+            for n, p, h, t in mixamo_spec()]
+    source_rig = make_rig(wide)
+    mapping = {s: b for s, b in MIXAMO.items()}
+    targets = {b: SLOT_TARGETS[s] for s, b in mapping.items()}
+    n = 40
+    q = {b: np.tile([1.0, 0, 0, 0], (n, 1)) for b in MIXAMO.values()}
+    yaw = np.linspace(-0.3, 0.3, n)
+    q["Hips"] = np.stack([np.cos(yaw / 2), 0 * yaw, np.sin(yaw / 2), 0 * yaw], 1)  # about the bone's Y (up)
+    want = joints_of(source_rig, fk(source_rig, q, {"Hips": np.zeros((n, 3))}), targets)
+    rest = make_rig(mixamo_spec(), rolls="random")
+    sol = solve_pose(rest, targets, want, ik_chains(mapping))
+    got = joints_of(rest, fk(rest, sol.rotations, sol.locations), targets)
+    assert np.abs(got[:, [3, 6]] - want[:, [3, 6]]).max() < 1e-6
+    drop = want[:, 0, 2] - got[:, 0, 2]
+    assert 0 < drop.max() < 0.01

@@ -118,6 +118,8 @@ def solve_pose(rest_bones: Sequence[RestBone], bone_targets: dict[str, BoneTarge
                 rest = np.asarray(b.matrix, dtype=np.float64)
                 offset = rest[:3, :3].T @ (_rest_point(rest_joints, target.anchor) - rest[:3, 3])
                 head = _joint(joints, target.anchor) - world_r @ offset
+                head = _lower_to_reach(head, world_r, b, bones, bone_targets, ik_chains,
+                                       rest_joints, joints)
             locations[name] = np.einsum("tji,tj->ti", inh_r, head - inh_t)
         if name in chain_of:
             _reach(joints, head, target, bone_targets[chain_of[name]], rest_joints)
@@ -167,8 +169,8 @@ def _segment_end(name: str, rest_bones, bone_targets) -> str:
 def _reach(joints, head, upper: BoneTarget, lower: BoneTarget, rest_joints) -> None:
     """Two-bone IK in place: move the chain's joints so that, from the posed ``head`` (T, 3) with
     the rig's rest lengths, the end joint reaches its target (pulled back along head → target
-    when out of reach); the middle joint stays in the target's bend plane (the previous
-    frame's plane while the target limb is straight)."""
+    when out of reach, see ``_lower_to_reach``); the middle joint stays in the target's bend
+    plane (the previous frame's plane while the target limb is straight)."""
     a, b, c = (_single(upper.head), _single(upper.tail), _single(lower.tail))
     l1 = np.linalg.norm(rest_joints[(b,)] - rest_joints[(a,)])
     l2 = np.linalg.norm(rest_joints[(c,)] - rest_joints[(b,)])
@@ -191,6 +193,43 @@ def _reach(joints, head, upper: BoneTarget, lower: BoneTarget, rest_joints) -> N
     joints[:, a] = head
     joints[:, b] = head + axis * x[:, None] + pole * h[:, None]
     joints[:, c] = head + axis * reach[:, None]
+
+
+def _lower_to_reach(head, world_r, root: RestBone, bones, bone_targets, ik_chains, rest_joints,
+                    joints) -> np.ndarray:
+    """Move the root's posed head (T, 3) towards the feet, per frame, just enough that every IK
+    chain carried rigidly by the root can reach its end target with the rig's lengths.
+
+    Rigs differ from the lifted skeleton in hip width and leg proportions, so a straight source
+    leg is often a few millimetres out of the rig's reach; clamping it would make a planted foot
+    slide with the hips. Lowering the pelvis instead (as a person bends the knees) keeps it
+    planted. Direction: from the hips towards the mean of the chains' end targets.
+    """
+    rest = np.asarray(root.matrix, dtype=np.float64)
+    starts, ends, reach = [], [], []
+    for upper, lower in ik_chains:
+        b = bones[upper]
+        while b.parent is not None and b.parent != root.name and b.parent not in bone_targets:
+            b = bones[b.parent]
+        if b.parent != root.name:
+            continue   # not carried by the root (e.g. Rigify DEF thighs): placed on its own
+        a, m, c = _single(bone_targets[upper].head), _single(bone_targets[upper].tail), _single(bone_targets[lower].tail)
+        starts.append(head + world_r @ (rest[:3, :3].T @ (rest_joints[(a,)] - rest[:3, 3])))
+        ends.append(joints[:, c])
+        reach.append(np.linalg.norm(rest_joints[(m,)] - rest_joints[(a,)])
+                     + np.linalg.norm(rest_joints[(c,)] - rest_joints[(m,)]) - 1e-9)
+    if not starts:
+        return head
+    u = np.mean(ends, axis=0) - np.mean(starts, axis=0)
+    u /= np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-12)
+    drop = np.zeros(len(head))
+    for start, end, r in zip(starts, ends, reach):
+        w = end - start
+        wu = np.sum(w * u, axis=-1)
+        disc = wu ** 2 - np.sum(w * w, axis=-1) + r ** 2   # |w − Δu| = r, smaller root
+        need = np.where(disc >= 0, wu - np.sqrt(np.clip(disc, 0.0, None)), wu)
+        drop = np.maximum(drop, need)
+    return head + drop[:, None] * u
 
 
 def _rest_point(rest_joints, spec: JointSpec) -> np.ndarray:
