@@ -46,7 +46,7 @@ for f in $FOLDS; do
 done
 
 # Summary: before/after on the views each fine-tune did not see (overall rows).
-$PY - "$OUT" $FOLDS <<'EOF2'
+$PY - "$OUT" $FOLDS <<'EOF2' | tee "$OUT/summary.md"
 import json, sys
 from pathlib import Path
 out, folds = Path(sys.argv[1]), sys.argv[2:]
