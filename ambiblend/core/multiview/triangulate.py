@@ -5,10 +5,10 @@ coordinates, each view's two rows weighted by the detector's confidence. Robust 
 view by trying every subset of ≥ 2 seeing views (all of them for ≤ ``MAX_EXHAUSTIVE_VIEWS``
 views) and keeping the largest subset whose views all reproject within ``inlier_px``
 (ties: the smallest mean error); a subset must hold a strict majority of the views that see
-the joint, so two views cannot outvote two others. Detectors sometimes swap left and right in one view; per
-frame and per limb group (legs, arms) each view's labels may be flipped, and the flip pattern
-with the lowest truncated reprojection cost wins (at most ⌊(V−1)/2⌋ flipped views, so the
-majority defines which side is left). Joints with fewer than two consistent views are NaN
+the joint, so two views cannot outvote two others. Detectors sometimes swap left and right in
+one view; per frame and per limb group (legs, arms) each view's labels may be flipped, and the
+flip pattern with the lowest truncated reprojection cost wins (at most ⌊(V−1)/2⌋ flipped
+views, so the majority defines which side is left). Joints with fewer than two consistent views are NaN
 and ``valid`` is False: marked, never invented. ``reject_jumps`` then marks points that leave
 their joint's track over a few frames (a wrong subset that happened to agree).
 
