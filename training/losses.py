@@ -20,7 +20,7 @@ def kl_loss(scale: torch.Tensor, mu: float, sigma: float) -> torch.Tensor:
     = log(σ/σ̂) + (σ̂² + (μ − μ̂)²) / (2σ²) − ½; zero iff the batch matches the prior's moments.
     """
     mu_hat = scale.mean()
-    sigma_hat = scale.std(unbiased=False).clamp_min(1e-6)  # a constant batch must not give log(0)
+    sigma_hat = scale.std(correction=0).clamp_min(1e-6)  # a constant batch must not give log(0)
     return (math.log(sigma) - torch.log(sigma_hat)
             + (sigma_hat ** 2 + (mu - mu_hat) ** 2) / (2 * sigma ** 2) - 0.5)
 

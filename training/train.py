@@ -245,6 +245,9 @@ def train(cfg: TrainConfig) -> dict:
         state = restore_run(out / "last.pt", nets, scheds, gen)
         epoch, step, history, best = state["epoch"], state["step"], list(state["history"]), state["best"]
         constant = state["normalization"].get("constant")
+        if rank > 0:  # last.pt holds rank 0's RNG; other ranks need their own streams back
+            torch.manual_seed(cfg.seed + rank + 7919 * epoch)
+            gen.manual_seed(cfg.seed + rank + 7919 * epoch)
     elif cfg.init:
         norm = init_from(cfg.init, nets)
         if norm.get("mode") != cfg.norm:

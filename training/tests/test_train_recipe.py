@@ -112,3 +112,12 @@ def test_bad_toml_rejected(tmp_path):
     bad.write_text("lr = = 3")
     with pytest.raises(AmbiblendError, match="not valid TOML"):
         parse_config(["--config", str(bad)])
+
+
+def test_projection_clamp_bounds_the_cycle():
+    cfg, nets, x, gen = nets_and_batch(project_clip=0.4)
+    with torch.no_grad():
+        nets.lifter.mlp.out.bias.copy_(torch.linspace(-30, 30, 17))  # wild depths: joints behind the camera
+    terms, real, fake, _, _ = recipe.lifter_losses(nets, cfg, x, gen)
+    assert float(fake.detach().abs().max()) <= 0.4 + 1e-6
+    assert all(torch.isfinite(v) for v in terms.values())
