@@ -313,7 +313,11 @@ def main(argv=None) -> int:
     except AmbiblendError as exc:
         print(f"error: {exc}")
         return 2
-    print(f"done: {result['epoch']} epochs, best val PMPJPE {result['best']}, run folder {result['out']}")
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"done: {result['epoch']} epochs, best val PMPJPE {result['best']}, run folder {result['out']}")
     return 0
 
 
