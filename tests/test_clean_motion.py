@@ -63,6 +63,25 @@ def test_planted_feet_do_not_slide():
     assert (lengths.std(axis=0) / lengths.mean(axis=0)).max() < 1e-6
 
 
+def test_feet_stay_planted_when_the_hips_drift_up():
+    """The lifted body rises up to 10 cm above its feet during the clip (a depth/scale error):
+    planted legs cannot reach their anchors, so the body is lowered (< 10 cm) rather than the
+    feet sliding (this fails without the lowering)."""
+    truth, stance, noisy = noisy_walk(frames=300, sigma=0.003)
+    rise = 0.10 * np.sin(np.linspace(0, 6 * np.pi, len(noisy))) ** 2
+    lifted = noisy.copy()
+    upper = [j for j in range(17) if j not in (2, 3, 5, 6)]   # all but knees and ankles
+    lifted[:, upper, 2] += rise[:, None]
+    out = clean_motion(lifted, None, FPS, CleanOptions(smoothness=0.5, ground=False))
+    for f, ankle in enumerate(FEET):
+        for s, e in contact_segments(out.contacts[:, f]):
+            xyz = out.joints[s:e, ankle]
+            assert np.linalg.norm(xyz - xyz[0], axis=-1).max() < 0.002
+    lengths = bone_lengths(out.joints)
+    assert (lengths.std(axis=0) / lengths.mean(axis=0)).max() < 1e-6
+    assert (out.joints[:, ROOT, 2] - lifted[:, ROOT, 2]).min() > -0.10
+
+
 def test_ground_levelled_and_soles_on_zero():
     """The walk lifted 0.3 m and tilted 8° (camera pitch): soles back on z = 0 along 6 m."""
     truth, stance, noisy = noisy_walk(frames=300, sigma=0.005)

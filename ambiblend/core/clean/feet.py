@@ -62,19 +62,37 @@ def _drop_short(flags: np.ndarray, min_len: int) -> None:
 
 def lock_feet(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarray:
     """Pin each planted ankle to its segment's mean position, blended over BLEND_SECONDS on
-    both sides, and move the knee by two-bone IK. joints (T, 17, 3), contacts (T, 2)."""
+    both sides, and move the knee by two-bone IK. joints (T, 17, 3) Z-up, contacts (T, 2).
+
+    Where a pinned ankle is out of the leg's reach (the lifted hips drift away from a planted
+    foot, typically on a straight leg), the whole body is lowered just enough for the leg to
+    reach it, as a person would bend the knees, instead of letting the foot slide."""
     out = np.array(joints, dtype=np.float64, copy=True)
     blend = max(1, int(round(BLEND_SECONDS * fps)))
+    legs = []
+    drop = np.zeros(len(out))
     for f, (hip, knee, ankle) in enumerate(LEGS):
         weight, anchor = _anchor_track(joints[:, ankle], contacts[:, f], blend)
-        moved = weight > 0
-        if not moved.any():
+        if not (weight > 0).any():
             continue
         target = joints[:, ankle] + weight[:, None] * (anchor - joints[:, ankle])
-        k, a = two_bone_ik(joints[moved, hip], joints[moved, knee], joints[moved, ankle],
-                           target[moved], _forward(joints[moved]))
+        reach = (np.linalg.norm(joints[:, knee] - joints[:, hip], axis=-1)
+                 + np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1))
+        drop = np.maximum(drop, np.where(weight > 0, _drop_to_reach(target - joints[:, hip], reach), 0.0))
+        legs.append((hip, knee, ankle, weight > 0, target))
+    out[..., 2] -= drop[:, None]
+    for hip, knee, ankle, moved, target in legs:
+        k, a = two_bone_ik(out[moved, hip], out[moved, knee], out[moved, ankle],
+                           target[moved], _forward(out[moved]))
         out[moved, knee], out[moved, ankle] = k, a
     return out
+
+
+def _drop_to_reach(w: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Smallest Δ ≥ 0 with |w + Δ·Z| ≤ reach, w = target − hip (T, 3); the best Δ if none."""
+    disc = w[:, 2] ** 2 - np.sum(w * w, axis=-1) + reach ** 2
+    need = np.where(disc >= 0, -w[:, 2] - np.sqrt(np.clip(disc, 0.0, None)), -w[:, 2])
+    return np.clip(need, 0.0, None)
 
 
 def _anchor_track(ankle: np.ndarray, flags: np.ndarray, blend: int):
