@@ -8,7 +8,6 @@ One ``smoothness`` knob in [0, 1] maps to the cutoff frequency on a log scale, f
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, filtfilt
 
 from ..errors import AmbiblendError
 
@@ -71,6 +70,11 @@ def lowpass(x: np.ndarray, fps: float, smoothness: float) -> np.ndarray:
         return x.copy()
     if not fps or fps <= 0:
         raise AmbiblendError(f"Frame rate must be positive, got {fps}.")
+    try:  # SciPy is a wheel the extension bundles; imported here so the rest runs without it
+        from scipy.signal import butter, filtfilt
+    except ImportError as exc:
+        raise AmbiblendError("Smoothing needs SciPy, which this Blender's Python lacks: install "
+                             "the AmbiBlend build with its bundled wheels, or set Smoothness to 0.") from exc
     nyquist = 0.5 * fps
     fc = min(cutoff_hz(smoothness), 0.9 * nyquist)
     b, a = butter(FILTER_ORDER, fc / nyquist)
