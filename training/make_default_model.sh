@@ -3,7 +3,7 @@
 #   bash training/make_default_model.sh [DATA_ROOT] [WORK_DIR]
 # DATA_ROOT holds the unpacked Bandai-Namco-Research-Motiondataset-1/ and -2/ (default /work/data);
 # WORK_DIR receives the SequenceSet files, the run and the evaluation (default /work/scratch/h2).
-# One CPU thread, 45 min of training (max_minutes in training/configs/default.toml).
+# One CPU thread, 38 min of training (max_minutes in training/configs/shipped.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-/work/data}
@@ -11,7 +11,7 @@ WORK=${2:-/work/scratch/h2}
 PY=${PYTHON:-.venv/bin/python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 RUN="$WORK/runs/default"
-ARGS=(--config training/configs/default.toml --train "$WORK/train.npz" --val "$WORK/val.npz" --out "$RUN")
+ARGS=(--config training/configs/shipped.toml --train "$WORK/train.npz" --val "$WORK/val.npz" --out "$RUN")
 
 "$PY" -m training.prepare_mocap --data "$DATA" --out "$WORK"
 "$PY" -m training.model_tools flat-init "$WORK/flat_init.pt" "${ARGS[@]}"     # start from the flat pose

@@ -31,6 +31,14 @@ def test_default_config_fits_the_cpu_budget():
     assert abs(cfg.prior_mu - 0.65) < 1e-9 and abs(cfg.prior_sigma - 0.12) < 1e-9
 
 
+def test_shipped_config_is_the_full_config_minus_the_validated_changes():
+    full = parse_config(["--config", "training/configs/default.toml"]).to_dict()
+    shipped = parse_config(["--config", "training/configs/shipped.toml"]).to_dict()
+    changed = {k for k in full if full[k] != shipped[k]}
+    assert changed == {"out", "max_minutes", "use_tmc", "use_kl", "use_bone", "scale_mode"}
+    assert shipped["scale_mode"] == "none" and not shipped["use_tmc"]
+
+
 def test_flat_init_lifts_flat_and_the_mirror_negates_every_depth(tmp_path):
     import numpy as np
     import torch
