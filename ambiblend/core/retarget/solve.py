@@ -2,7 +2,7 @@
 
 Inputs, all in the armature's own space (Blender's ``bone.matrix_local`` frame):
   rest bones   ``RestBone(name, parent, matrix (4, 4) = bone.matrix_local, use_connect)``
-  bone targets ``{bone name: BoneTarget(head, tail, side)}``: joint indices (or tuples of
+  bone targets ``{bone name: BoneTarget(head, tail, side, anchor)}``: joint indices (or tuples of
                indices, averaged) into the per-frame joints; bones not in the dict are unmapped.
   joints       (T, J, 3) target positions, e.g. the 17 H36M joints scaled to the rig's size.
 
@@ -17,10 +17,14 @@ For each mapped bone, parents first, the solver finds the world rotation that
   defined (faded out when the side vector is nearly parallel to the bone).
 
 Rest positions of the joints are read from the rig itself: a joint sits at the head of the
-first mapped bone that starts there, else at the tail of the first that ends there. Unmapped
-bones between mapped ones (Rigify's spine.002, clavicles) keep an identity local rotation and
-are carried rigidly. Top-level mapped bones also get a location so their head follows their
-head joint. Every frame is solved at once with numpy: cost ∝ bones, not bones × frames in Python.
+first mapped bone that starts there, else at the tail of the first that ends there (of its last
+piece for a bone split into ``.001`` segments). Unmapped bones between mapped ones (Rigify's
+spine.002, clavicles) keep an identity local rotation and are carried rigidly. Top-level mapped
+bones also get a location so their head follows their head joint (or, with ``anchor``, so an
+anchor joint such as the hips' midpoint does). Optional ``ik_chains`` (thigh, shin) put the end
+joint on its target with the rig's own limb lengths, lowering the root where a straight source
+leg would be out of reach, so planted feet stay planted on rigs of other proportions.
+Every frame is solved at once with numpy: cost ∝ bones, not bones × frames in Python.
 
 Blender's pose convention used: ``pose.matrix = parent.pose_matrix @ parent.rest⁻¹ @ rest @
 matrix_basis`` (inherit rotation on, no scale); ``matrix_basis`` = (rotation, location).
