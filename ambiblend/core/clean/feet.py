@@ -80,12 +80,24 @@ def lock_feet(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarra
                  + np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1))
         drop = np.maximum(drop, np.where(weight > 0, _drop_to_reach(target - joints[:, hip], reach), 0.0))
         legs.append((hip, knee, ankle, weight > 0, target))
-    out[..., 2] -= drop[:, None]
+    out[..., 2] -= _smooth_above(drop, 2 * blend + 1)[:, None]
     for hip, knee, ankle, moved, target in legs:
         k, a = two_bone_ik(out[moved, hip], out[moved, knee], out[moved, ankle],
                            target[moved], _forward(out[moved]))
         out[moved, knee], out[moved, ankle] = k, a
     return out
+
+
+def _smooth_above(x: np.ndarray, width: int) -> np.ndarray:
+    """A smooth curve ≥ x (T,): running max then running mean over the same centred window
+    (every window of the mean contains frame t, so each term is ≥ x[t]). The lowering then
+    eases in and out instead of popping, and never falls short of what the legs need."""
+    if len(x) < width or not x.any():
+        return x
+    h = width // 2
+    padded = np.pad(x, h, mode="edge")
+    peak = np.lib.stride_tricks.sliding_window_view(padded, width).max(axis=-1)
+    return np.lib.stride_tricks.sliding_window_view(np.pad(peak, h, mode="edge"), width).mean(axis=-1)
 
 
 def _drop_to_reach(w: np.ndarray, reach: np.ndarray) -> np.ndarray:
