@@ -21,6 +21,12 @@ RNG = np.random.default_rng(7)
 TOL_M = 5e-4
 
 
+@pytest.fixture(autouse=True)
+def scene_at_30_fps(empty_scene):
+    """The sources below are 30 fps; a factory scene runs at 24 (retarget resamples to it)."""
+    bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = 30, 1.0
+
+
 def metarig(location=(0, 0, 0), rotation_z=0.0, scale=1.0):
     addon_utils.enable("rigify", default_set=True)
     bpy.ops.object.armature_human_metarig_add()
@@ -196,6 +202,22 @@ def test_generated_rigify_rig_deform_bones():
     for side, wrist in (("L", 13), ("R", 16)):
         hand = mw[:3, :3] @ np.array(generated.pose.bones[f"DEF-hand.{side}"].head) + mw[:3, 3]
         assert np.linalg.norm(hand - got[-1, wrist]) < TOL_M
+
+
+def test_source_at_another_frame_rate_is_resampled_to_the_scene():
+    """60 fps source into a 30 fps scene: half the keys, every other source pose."""
+    source_rig = mixamo_rig("source")
+    _, mapping = automap(source_rig)
+    truth = random_motion(source_rig, mapping, frames=11)
+    target = mixamo_rig("target")
+    bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = 30, 1.0
+    retarget(bpy.context, truth, 60.0, target, mapping, frame_start=1)
+    got = played_joints(target, mapping, range(1, 7))
+    err = np.abs(got - truth[::2]).max()
+    assert err < TOL_M, f"max joint error {err:.2e} m"
+    from bpy_extras import anim_utils
+    bag = anim_utils.animdata_get_channelbag_for_assigned_slot(target.animation_data)
+    assert {len(fc.keyframe_points) for fc in bag.fcurves} == {6}
 
 
 def test_existing_animation_is_kept_in_its_own_action():

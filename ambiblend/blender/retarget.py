@@ -93,7 +93,8 @@ def fit_to_rig(joints: np.ndarray, obj, targets) -> tuple[np.ndarray, float]:
 
 def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: dict[str, str],
              name: str | None = None, frame_start: int | None = None):
-    """Key ``target`` so its mapped bones follow ``source_joints`` (T, 17, 3) world metres.
+    """Key ``target`` so its mapped bones follow ``source_joints`` (T, 17, 3) world metres at
+    ``fps``, one key per scene frame (resampled when the scene runs at another rate).
 
     Everything is checked before the scene changes: a partial mapping raises AmbiblendError
     naming the unmapped slots and leaves the rig untouched. Constraints on the keyed bones and
@@ -105,7 +106,9 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     check_target(target)
     check_mapping(mapping, [b.name for b in target.data.bones])
     targets = bone_targets(mapping)
-    arm_joints, _ = fit_to_rig(np.asarray(source_joints, dtype=np.float64), target, targets)
+    scene_fps = context.scene.render.fps / context.scene.render.fps_base
+    source = resample(np.asarray(source_joints, dtype=np.float64), fps, scene_fps)
+    arm_joints, _ = fit_to_rig(source, target, targets)
     # Legs by IK so the feet land where the (scaled) source feet are: no sliding on rigs whose
     # leg proportions differ from the lifted skeleton's.
     solution = solve_pose(rest_bones(target), targets, arm_joints, ik_chains(mapping))
@@ -132,6 +135,19 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     scene = context.scene
     scene.frame_end = max(scene.frame_end, int(frames[-1]))
     return action
+
+
+def resample(joints: np.ndarray, fps: float, new_fps: float) -> np.ndarray:
+    """(T, J, 3) at ``fps`` → the same duration at ``new_fps`` (linear interpolation)."""
+    if not fps or fps <= 0:
+        raise AmbiblendError(f"The source frame rate must be positive, got {fps}.")
+    if abs(fps - new_fps) < 1e-6 or len(joints) < 2:
+        return joints
+    t = np.arange(len(joints)) / fps
+    new_t = np.arange(int(np.floor(t[-1] * new_fps + 1e-9)) + 1) / new_fps
+    flat = joints.reshape(len(joints), -1)
+    return np.stack([np.interp(new_t, t, flat[:, i]) for i in range(flat.shape[1])], -1).reshape(
+        (len(new_t),) + joints.shape[1:])
 
 
 def keyed_and_below(obj, bones) -> set[str]:
