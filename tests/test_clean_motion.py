@@ -96,6 +96,18 @@ def test_ground_levelled_and_soles_on_zero():
     assert abs(np.median(start[:, 2]) - np.median(end[:, 2])) < 0.02
 
 
+def test_no_foot_below_the_floor():
+    """A lifter error pushes the right ankle 12 cm down for a second: after cleaning no sole is
+    below z = 0 (1 mm), bones keep their lengths, the left foot is untouched there."""
+    truth, _, noisy = noisy_walk(frames=240, sigma=0.003)
+    noisy[90:120, 3, 2] -= 0.12
+    out = clean_motion(noisy, None, FPS, CleanOptions(smoothness=0.3))
+    soles = out.joints[:, list(FEET), 2] - sole_offset(out.joints)
+    assert soles.min() > -1e-3
+    lengths = bone_lengths(out.joints)
+    assert (lengths.std(axis=0) / lengths.mean(axis=0)).max() < 1e-6
+
+
 def test_person_leaving_the_frame_does_not_explode():
     truth, _, noisy = noisy_walk()
     conf = np.full(noisy.shape[:2], 0.9)

@@ -4,7 +4,8 @@
 
 Steps, in order: gaps (NaN or low-confidence joints) filled by interpolation → zero-phase
 Butterworth low-pass (``filters``) → constant bone lengths (``bones``) → ground plane levelled
-and soles on z = 0 (``ground``) → foot contacts and foot locking (``feet``) → optional in-place.
+and soles on z = 0 (``ground``) → foot contacts and foot locking (``feet``) → optional in-place
+→ no foot below the floor (knees bend instead).
 Input and output are in Blender's world frame (metres, Z up, subject facing −Y).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from ..errors import AmbiblendError
 from ..skeleton import FEET, NUM_JOINTS, ROOT
 from .bones import fix_bone_lengths
-from .feet import detect_contacts, lock_feet
+from .feet import detect_contacts, keep_above_floor, lock_feet
 from .filters import fill_gaps, lowpass, valid_mask
 from .ground import level_and_ground, lowest_ankle_level, sole_offset
 
@@ -77,6 +78,8 @@ def clean_motion(joints: np.ndarray, conf: np.ndarray | None, fps: float,
         x[..., :2] -= x[:, ROOT:ROOT + 1, :2]
     elif options.lock_feet:
         x = lock_feet(x, contacts, fps)
+    if options.ground:   # after locking: a foot planted below the floor is raised, still planted
+        x = keep_above_floor(x, sole_offset(x))
     return CleanedMotion(joints=x, contacts=contacts, ground_height=float(ground_height))
 
 

@@ -88,6 +88,22 @@ def lock_feet(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarra
     return out
 
 
+def keep_above_floor(joints: np.ndarray, ankle_floor: float) -> np.ndarray:
+    """Lift every ankle below ``ankle_floor`` (its height when standing on the floor, Z up) up to
+    it by two-bone IK from the hip, so no foot goes through the floor; knees bend instead.
+    joints (T, 17, 3) → new array (unchanged frames are copied as they are)."""
+    out = np.array(joints, dtype=np.float64, copy=True)
+    for hip, knee, ankle in LEGS:
+        low = out[:, ankle, 2] < ankle_floor
+        if not low.any():
+            continue
+        target = out[low, ankle].copy()
+        target[:, 2] = ankle_floor
+        out[low, knee], out[low, ankle] = two_bone_ik(out[low, hip], out[low, knee], out[low, ankle],
+                                                      target, _forward(out[low]))
+    return out
+
+
 def _smooth_above(x: np.ndarray, width: int) -> np.ndarray:
     """A smooth curve ≥ x (T,): running max then running mean over the same centred window
     (every window of the mean contains frame t, so each term is ≥ x[t]). The lowering then
