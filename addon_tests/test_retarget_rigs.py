@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 import pytest
 from ambi_helpers import scene_state
-from mathutils import Matrix, Quaternion
+from mathutils import Quaternion
 
 from ambiblend.blender.retarget import automap, retarget
 from ambiblend.core.pipeline import Motion

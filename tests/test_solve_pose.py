@@ -8,7 +8,7 @@ from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.geometry import rotation_about_axis
 from ambiblend.core.retarget.mapping import MIXAMO, bone_targets
 from ambiblend.core.retarget.solve import BoneTarget, RestBone, solve_pose
-from ambiblend.core.skeleton import JOINT_INDEX as J, PARENTS
+from ambiblend.core.skeleton import PARENTS
 
 RNG = np.random.default_rng(0)
 
