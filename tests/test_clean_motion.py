@@ -10,7 +10,7 @@ from ambiblend.core.clean.feet import contact_segments
 from ambiblend.core.clean.ground import sole_offset
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.geometry import rotation_about_axis
-from ambiblend.core.skeleton import FEET, ROOT, bone_lengths
+from ambiblend.core.skeleton import BONE_CHILD, FEET, FLIP_PERMUTATION, ROOT, bone_lengths
 
 FPS = 30.0
 RAW = CleanOptions(smoothness=0.0, fix_bone_lengths=False, ground=False, lock_feet=False)
@@ -35,6 +35,8 @@ def test_bone_lengths_constant_and_jitter_reduced():
     lengths = bone_lengths(out.joints)
     cv = lengths.std(axis=0) / lengths.mean(axis=0)
     assert cv.max() < 1e-6
+    mirror = [list(BONE_CHILD).index(FLIP_PERMUTATION[c]) for c in BONE_CHILD]
+    assert np.abs(lengths[0] - lengths[0][mirror]).max() < 1e-9   # left = right
     rmse = lambda x: np.sqrt(np.mean(np.sum((x - truth) ** 2, axis=-1)))
     assert rmse(out.joints) < 0.75 * rmse(noisy)
     jerk = lambda x: np.abs(np.diff(x, 2, axis=0)).mean()
