@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import AmbiblendError
 from ..skeleton import FEET, NUM_JOINTS, ROOT
 from .bones import fix_bone_lengths
-from .feet import detect_contacts, keep_above_floor, lock_feet
+from .feet import HEIGHT_ON, detect_contacts, keep_above_floor, lock_feet
 from .filters import fill_gaps, lowpass, valid_mask
 from .ground import level_and_ground, lowest_ankle_level, sole_offset
 
@@ -64,9 +64,12 @@ def clean_motion(joints: np.ndarray, conf: np.ndarray | None, fps: float,
         x = fix_bone_lengths(x)
 
     if options.ground:
-        # Slow ankles first (height is unknown while the floor may be tilted), then the plane
-        # again from the contacts found on the levelled motion.
+        # Slow ankles that are the lower foot of their frame first (the floor's height is
+        # unknown while it may be tilted; a raised foot held still is not on it), then the
+        # plane again from the contacts found on the levelled motion.
+        ankle_z = x[:, list(FEET), 2]
         contacts = detect_contacts(x, fps, ankle_floor=np.inf)
+        contacts &= ankle_z <= ankle_z.min(axis=1, keepdims=True) + HEIGHT_ON
         for _ in range(2):
             x = level_and_ground(x, _planted(x, contacts))
             contacts = detect_contacts(x, fps, sole_offset(x))
