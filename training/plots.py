@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -32,8 +33,10 @@ def plot_losses(log_csv, out_png) -> None:
             ax.legend(fontsize=8)
             if all(np.nanmin(line.get_ydata()) > 0 for line in ax.lines):
                 ax.set_yscale("log")
-    fig.tight_layout()
-    fig.savefig(out_png, dpi=100)
+    with warnings.catch_warnings():  # log-axis labels go through mathtext, which warns on new pyparsing
+        warnings.simplefilter("ignore", DeprecationWarning)
+        fig.tight_layout()
+        fig.savefig(out_png, dpi=100)
     plt.close(fig)
 
 
