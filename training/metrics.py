@@ -13,7 +13,10 @@ Protocols (all root-aligned first: the pelvis, joint 0, is subtracted from both 
 - ``head_length_mpjpe`` — "head-length-rescaled MPJPE", the protocol of the authors' released
   code (validate() with USE_SAME_NORM_3D false): the prediction in model units is multiplied by
   the ground truth's per-frame 3D pelvis→head-top distance ‖G_head − G_pelvis‖, no other fit.
-  It leaks the true per-frame size, so it is reported separately and labelled.
+  It leaks the true per-frame size, so it is reported separately and labelled. It presumes a
+  prediction whose pelvis→head-top length is 1 unit; ours is ≈ S (≈ 0.6–0.7 units, since the 2D
+  head–root distance is normalised to 1/D), so on our models it reads high — compare it only
+  between our own runs, never with the paper's numbers.
 - ``pck`` / ``auc``: share of joints with error < 150 mm, and the mean PCK over thresholds
   0, 5, …, 150 mm (31 values), on the MPJPE prediction, over the 14 joints of the MPI-INF-3DHP
   convention: head top, thorax (3DHP "neck"), shoulders, elbows, wrists, hips, knees, ankles —
