@@ -87,7 +87,10 @@ def load_training_data(cfg: TrainConfig, constant: float | None, device) -> tupl
 
 
 def make_schedulers(nets: recipe.Nets, cfg: TrainConfig) -> dict:
-    return {k: torch.optim.lr_scheduler.ExponentialLR(o, gamma=cfg.lr_decay) for k, o in nets.optimizers().items()}
+    """×lr_decay per epoch for each optimiser that this config actually steps."""
+    used = {"lifter": True, "disc": cfg.use_adv, "scale": cfg.scale_mode != "none" and (cfg.use_kl or cfg.use_bone)}
+    return {k: torch.optim.lr_scheduler.ExponentialLR(o, gamma=cfg.lr_decay)
+            for k, o in nets.optimizers().items() if used[k]}
 
 
 def normalization_entry(cfg: TrainConfig, constant) -> dict:
