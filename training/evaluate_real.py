@@ -34,7 +34,8 @@ from training.real_footage import (apply_offsets, build_reference, detect_views,
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 PLOT_JOINTS = ("right_wrist", "left_ankle", "head")
-TABLE = [("pmpjpe", "PMPJPE mm", "{:.1f}"), ("pmpjpe_flat", "PMPJPE zero-depth 2D mm", "{:.1f}"), ("n_mpjpe", "N-MPJPE mm", "{:.1f}"), ("pck150", "PCK@150", "{:.2f}"),
+TABLE = [("pmpjpe", "PMPJPE mm", "{:.1f}"), ("pmpjpe_flat", "PMPJPE zero-depth 2D mm", "{:.1f}"),
+         ("pmpjpe_ref2d", "PMPJPE on reference 2D mm", "{:.1f}"), ("n_mpjpe", "N-MPJPE mm", "{:.1f}"), ("pck150", "PCK@150", "{:.2f}"),
          ("mpjpe", "MPJPE mm (height)", "{:.1f}"), ("root_depth_err", "root depth err mm", "{:.0f}"),
          ("root_depth_baseline", "const-depth err mm", "{:.0f}"), ("bone_cv_pred", "bone CV", "{:.3f}"),
          ("bone_cv_ref", "bone CV ref", "{:.3f}"), ("jitter_pred", "jitter mm/f²", "{:.1f}"),

@@ -121,7 +121,8 @@ def jitter(joints: np.ndarray, frame_ok: np.ndarray) -> np.ndarray:
 
 def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
                   height: float, smoothness: float | None = None) -> dict:
-    """Lift one view alone and score it against the reference (see ``view_metrics``).
+    """Lift one view alone and score it against the reference (see ``view_metrics``; plus
+    ``pmpjpe_ref2d``, the lifter on the reference's projection instead of the detections).
 
     smoothness: also run the add-on's cleaning (``core.clean.clean_motion``: low-pass and
     constant bone lengths; no grounding or foot locking, which only move the motion as a whole)
@@ -141,9 +142,20 @@ def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
     xn = view.camera.undistort(kp.xy)  # the 2D as seen, no depth: the yardstick any lifter must beat
     flat = np.concatenate([xn, np.zeros(xn.shape[:-1] + (1,))], axis=-1)
     out = view_metrics(pred, ref_cam, traj[:, 2], reference.valid.all(axis=1), flat)
+    out["pmpjpe_ref2d"] = _pmpjpe_on_reference_2d(view, reference, model)
     out["meters_per_unit"] = meters
     out["series"] = {"pred": pred, "ref": ref_cam - ref_cam[:, ROOT:ROOT + 1]}
     return out
+
+
+def _pmpjpe_on_reference_2d(view: ViewData, reference: Triangulation, model: LiftingModel) -> float:
+    """PMPJPE (mm) of the lifter fed the reference's own projection into this view (complete
+    frames only) instead of the detections: what is left is the lifter's error alone, without
+    the detector's noise and left/right swaps."""
+    ok = reference.valid.all(axis=1)
+    ref_cam = view.camera.to_camera(reference.points[ok])
+    lifted = lift_sequence(view.camera.project(reference.points[ok]), model).joints
+    return float(pmpjpe(lifted, ref_cam - ref_cam[:, ROOT:ROOT + 1]).mean())
 
 
 def view_metrics(pred: np.ndarray, ref_cam: np.ndarray, depth_pred: np.ndarray,
