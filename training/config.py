@@ -61,6 +61,7 @@ class TrainConfig:
     w_adv: float = 1.0
     w_tmc: float = 1.0
     adv_loss: str = "lsgan"
+    disc_one_batch: bool = True       # Φ_D scores real+fake in one BatchNorm batch (false: runs before fda2980)
     cycle_norm: str = "squared"
     # --- random view V (eq. 8), radians
     azimuth: float = math.pi          # azimuth ~ U(-a, a) about the vertical (camera y) axis

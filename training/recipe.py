@@ -119,20 +119,23 @@ def lifter_losses(nets: Nets, cfg: TrainConfig, x: torch.Tensor, gen: torch.Gene
     if cfg.use_tmc:
         terms["tmc"] = L.tmc_loss(j3d[:b], j3d[b:], c["cyc3d"][:b], c["cyc3d"][b:], cfg.cycle_norm)
     if cfg.use_adv:
-        terms["adv"] = L.adversarial_g_loss(score_fake(nets.disc, j2d.detach(), c["jr2d"]), cfg.adv_loss)
+        terms["adv"] = L.adversarial_g_loss(score_fake(nets.disc, cfg, j2d.detach(), c["jr2d"]), cfg.adv_loss)
     return terms, j2d, c["jr2d"], j3d, s
 
 
-def _scores(disc, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Φ_D on real and fake in ONE batch. Separate batches let BatchNorm normalise each by its
-    own statistics, and Φ_D then tells the batches apart instead of the poses (it reached
-    ~0 loss in train mode while scoring both alike in eval mode)."""
+def _scores(disc, cfg: TrainConfig, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Φ_D on real and fake in ONE batch (``disc_one_batch``). Separate batches let BatchNorm
+    normalise each by its own statistics, and Φ_D then tells the batches apart instead of the
+    poses (it reached ~0 loss in train mode while scoring both alike in eval mode).
+    ``disc_one_batch false`` = separate batches (runs before this option existed)."""
+    if not cfg.disc_one_batch:
+        return disc(real), disc(fake)
     out = disc(torch.cat([real, fake]))
     return out[:len(real)], out[len(real):]
 
 
-def score_fake(disc, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return _scores(disc, real, fake)[1]
+def score_fake(disc, cfg: TrainConfig, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return disc(fake) if not cfg.disc_one_batch else _scores(disc, cfg, real, fake)[1]
 
 
 def scale_losses(cfg: TrainConfig, j3d: torch.Tensor, s: torch.Tensor) -> dict:
@@ -191,7 +194,7 @@ def _average_gradients(modules) -> None:
 
 
 def disc_step(nets: Nets, cfg: TrainConfig, real: torch.Tensor, fake: torch.Tensor) -> float:
-    loss = L.adversarial_d_loss(*_scores(nets.disc, real.detach(), fake.detach()), cfg.adv_loss)
+    loss = L.adversarial_d_loss(*_scores(nets.disc, cfg, real.detach(), fake.detach()), cfg.adv_loss)
     _step(nets.opt_disc, loss, [nets.disc])
     return float(loss.detach())
 

@@ -121,3 +121,13 @@ def test_projection_clamp_bounds_the_cycle():
     terms, real, fake, _, _ = recipe.lifter_losses(nets, cfg, x, gen)
     assert float(fake.detach().abs().max()) <= 0.4 + 1e-6
     assert all(torch.isfinite(v) for v in terms.values())
+
+
+@pytest.mark.parametrize("one_batch", [True, False])
+def test_discriminator_batching_switch(one_batch):
+    cfg, nets, x, gen = nets_and_batch(disc_one_batch=one_batch)
+    real, fake = torch.randn(8, 17, 2), torch.randn(8, 17, 2) + 1.0
+    r, f = recipe._scores(nets.disc, cfg, real, fake)
+    both = nets.disc(torch.cat([real, fake]))
+    # one batch: the scores are exactly those of the concatenated batch (shared BatchNorm statistics)
+    assert torch.allclose(torch.cat([r, f]), both, atol=1e-6) == one_batch
