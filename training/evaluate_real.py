@@ -141,8 +141,9 @@ def main(argv=None) -> int:
                     help="also print each view's leave-one-out reprojection error for offsets −K..K frames")
     args = ap.parse_args(argv)
     try:
+        offsets = parse_offsets(args.offset)  # cheap checks before the slow detection
         cameras, videos = find_inputs(args.data, args.calib)
-        views = apply_offsets(detect_views(cameras, videos, args.cache), parse_offsets(args.offset))
+        views = apply_offsets(detect_views(cameras, videos, args.cache), offsets)
         views = {v.camera.name: v for v in views}
         scored = args.views or list(views)
         unknown = [v for v in scored if v not in views]
@@ -169,7 +170,7 @@ def main(argv=None) -> int:
     reproj = ref.view_errors()
     np.savez_compressed(args.out / "reference.npz", points=ref.points, valid=ref.valid, used=ref.used,
                         error_px=ref.error_px, flipped=ref.flipped, names=np.array(ref.names))
-    summary = {"subject_height_m": height, "offsets": parse_offsets(args.offset), "reference_complete_frames": int(ref.valid.all(axis=1).sum()),
+    summary = {"subject_height_m": height, "offsets": offsets, "reference_complete_frames": int(ref.valid.all(axis=1).sum()),
                "frames": int(ref.valid.shape[0]), "reprojection": reproj, "results": results,
                "sync_check_px": sync}
     (args.out / "metrics.json").write_text(json.dumps(summary, indent=1))

@@ -147,3 +147,20 @@ def test_cleaning_keeps_a_clean_motion_and_scores_it():
     assert cleaned["bone_cv_pred"] < max(raw["bone_cv_pred"], 1e-3)  # constant bones after cleaning
     assert cleaned["jitter_pred"] <= raw["jitter_pred"] + 1e-6
     assert np.isfinite(cleaned["pmpjpe"]) and cleaned["series"]["pred"].shape == (30, 17, 3)
+
+
+def test_evaluate_real_cli_rejects_bad_input_without_writing(tmp_path, capsys):
+    from training.evaluate_real import main
+    data, out = tmp_path / "clips", tmp_path / "out"
+    data.mkdir()
+    assert main(["--data", str(data), "--weights", "w.pt", "--out", str(out), "--offset", "cam1"]) == 2
+    assert "--offset expects VIEW=K" in capsys.readouterr().err
+    assert main(["--data", str(data), "--weights", "w.pt", "--out", str(out)]) == 2
+    assert "Expected one calibration (.qca.txt or .toml)" in capsys.readouterr().err
+    (data / "calib.toml").write_text('[cam_1]\nname = "cam1"\nsize = [1080.0, 1920.0]\n'
+                                     'matrix = [[1680.0, 0.0, 540.0], [0.0, 1680.0, 960.0], [0.0, 0.0, 1.0]]\n'
+                                     'distortions = [0.0, 0.0, 0.0, 0.0]\nrotation = [0.0, 0.0, 0.0]\n'
+                                     'translation = [0.0, 0.0, 3.0]\n')
+    assert main(["--data", str(data), "--weights", "w.pt", "--out", str(out)]) == 2
+    assert "No video named cam1.* in" in capsys.readouterr().err
+    assert not out.exists()
