@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     ap.add_argument("--calib", type=Path, help="calibration file (default: the one in --data)")
     ap.add_argument("--weights", type=Path, action="append", required=True, help="lifter checkpoint (repeatable)")
     ap.add_argument("--views", nargs="+", help="views to lift and score (default: all)")
-    ap.add_argument("--cache", type=Path, help="folder caching the detections")
+    ap.add_argument("--cache", type=Path, help="folder caching the detections (clear it after a detector change)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--plot-view", help="view to plot (default: the last scored view)")
     ap.add_argument("--height", type=float, help="subject height in m (default: the reference skeleton's)")
