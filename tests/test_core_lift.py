@@ -131,3 +131,18 @@ def test_geometry_helpers():
     np.testing.assert_allclose(q[1:] / np.sin(0.35), np.array([1, 2, 3]) / np.sqrt(14), atol=1e-9)
     qs = np.array([[1.0, 0, 0, 0], [-1.0, 0, 0, 0]])
     assert continuous_quaternions(qs)[1, 0] == 1.0
+
+
+def test_scale_on_3d_models_scale_the_lifted_pose(tmp_path):
+    """An ablation checkpoint with the scale applied to 3D: Φ_G sees the unscaled 2D and its
+    root-relative output is multiplied by S (here the untrained Φ_S's constant 0.5)."""
+    torch.manual_seed(0)
+    args = {"scale": {"width": 32, "init_scale": 0.5}, "lifter": {"width": 32, "blocks": 1}}
+    scale, lifter = ScaleNet(**args["scale"]), Lifter(**args["lifter"])
+    save_checkpoint(tmp_path / "3d.pt", scale, lifter, {**args, "scale_on": "3d"}, {"mode": "clip"})
+    model = load_model(tmp_path / "3d.pt", "cpu")
+    assert model.scale_on == "3d"
+    xy = np.random.default_rng(4).normal(size=(6, 17, 2)) * 30 + 200
+    scaled = lift_sequence(xy, model)
+    plain = lift_sequence(xy, model, use_scale_module=False)
+    np.testing.assert_allclose(scaled.joints, 0.5 * plain.joints, rtol=1e-5, atol=1e-7)

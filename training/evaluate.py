@@ -18,7 +18,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import LiftingModel, load_model
@@ -50,16 +49,10 @@ def reference_scale(pose2d_norm: np.ndarray, gt3d: np.ndarray, root_depth: float
 
 
 def _lift(model: LiftingModel, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """→ (root-relative 3D in model units (T,17,3), S (T,)), honouring a 'scale on 3D' model."""
-    scale_on = model.info.get("config", {}).get("scale_mode", "2d")
-    if scale_on != "3d":
-        res = lift_sequence(xy, model)
-        return res.joints, res.scale
-    res = lift_sequence(xy, model, use_scale_module=False)
-    pose, _ = normalize(xy, model.norm_mode, model.norm_constant, model.root_depth)
-    with torch.no_grad():
-        s = model.scale(torch.from_numpy(pose).to(model.device)).cpu().numpy().astype(np.float64)
-    return res.joints * s[:, None, None], s
+    """→ (root-relative 3D in model units (T,17,3), S (T,)) through the add-on's own inference
+    (which honours a 'scale on 3D' ablation model)."""
+    res = lift_sequence(xy, model)
+    return res.joints, res.scale
 
 
 def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str = DEFAULT_SUBJECT_HEIGHT) -> dict:

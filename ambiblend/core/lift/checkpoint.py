@@ -38,6 +38,7 @@ class LiftingModel:
     norm_mode: str = "clip"
     norm_constant: float | None = None
     root_depth: float = ROOT_DEPTH
+    scale_on: str = "2d"  # "2d": Φ_G sees S·x (paper); "3d": Φ_G sees x, its output is scaled by S
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     info: dict = field(default_factory=dict)
 
@@ -122,10 +123,14 @@ def build_model(data: dict, device: torch.device | str = "cpu", name: str = "che
     device = torch.device(device)
     scale.to(device).eval()
     lifter.to(device).eval()
+    scale_on = args.get("scale_on", "2d")
+    if scale_on not in ("2d", "3d", "none"):
+        raise AmbiblendError(f"{name} applies its scale to '{scale_on}', expected 2d, 3d or none.")
     info = {k: data[k] for k in ("config", "git_revision", "metrics", "description") if k in data}
     return LiftingModel(scale=scale, lifter=lifter, norm_mode=mode,
                         norm_constant=norm.get("constant"),
-                        root_depth=float(norm.get("root_depth", ROOT_DEPTH)), device=device, info=info)
+                        root_depth=float(norm.get("root_depth", ROOT_DEPTH)), scale_on=scale_on,
+                        device=device, info=info)
 
 
 def load_model(path, device: torch.device | str | None = None) -> LiftingModel:

@@ -47,9 +47,14 @@ def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = 
     for start in range(0, len(pose), batch):
         x = torch.from_numpy(pose[start:start + batch]).to(model.device)
         s = model.scale(x) if use_scale_module else torch.ones(len(x), device=model.device)
-        xs = x * s[:, None, None]
-        j3d = depth_to_3d(xs, model.lifter(xs), model.root_depth)
-        joints.append((j3d - j3d[:, ROOT:ROOT + 1]).cpu().numpy())
+        if model.scale_on == "3d":  # ablation models: scale the lifted 3D instead of the 2D (eq. 2)
+            j3d = depth_to_3d(x, model.lifter(x), model.root_depth)
+            rel = (j3d - j3d[:, ROOT:ROOT + 1]) * s[:, None, None]
+        else:
+            xs = x * s[:, None, None]
+            j3d = depth_to_3d(xs, model.lifter(xs), model.root_depth)
+            rel = j3d - j3d[:, ROOT:ROOT + 1]
+        joints.append(rel.cpu().numpy())
         scales.append(s.cpu().numpy())
     return LiftResult(joints=np.concatenate(joints).astype(np.float64),
                       scale=np.concatenate(scales).astype(np.float64), norm_factor=factor)
