@@ -19,7 +19,8 @@ from .errors import AmbiblendError
 from .geometry import camera_to_blender
 from .lift.checkpoint import LiftingModel, load_model, pick_device
 from .lift.infer import lift_sequence
-from .scale.trajectory import DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metric_scale, root_trajectory
+from .scale.trajectory import (DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metric_scale, root_trajectory,
+                               size_consistency)
 from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
 
 @dataclass
@@ -99,16 +100,19 @@ def place_on_ground(joints: np.ndarray, subject_height: float, root_motion: bool
 def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
     """``Keypoints2D`` (pixels) → ``Motion`` in Blender world metres.
 
-    The lifter gives root-relative camera-frame joints in model units; ``metric_scale`` turns them
-    into metres from the subject height; the scale module's S_2D gives the camera-frame root
-    position (``root_trajectory``), kept only in its vertical part when root motion is off.
+    The lifter gives root-relative camera-frame joints in model units; ``size_consistency``
+    gives every frame the clip's body size (moving the difference into depth); ``metric_scale``
+    turns them into metres from the subject height; the scale module's S_2D times that factor
+    gives the camera-frame root position (``root_trajectory``).
     """
     check_options(options)
     lifted = lift_sequence(kp.xy, model)
-    m = metric_scale(lifted.joints, options.subject_height)
-    root = root_trajectory(kp.xy[:, ROOT], lifted.scale, lifted.norm_factor, m, kp.image_size,
+    k = size_consistency(lifted.joints)  # one body size for the clip; the rest is depth
+    joints = lifted.joints * k[:, None, None]
+    m = metric_scale(joints, options.subject_height)
+    root = root_trajectory(kp.xy[:, ROOT], lifted.scale * k, lifted.norm_factor, m, kp.image_size,
                            options.focal_35mm, model.root_depth)
-    world = camera_to_blender(lifted.joints * m + root[:, None, :])
+    world = camera_to_blender(joints * m + root[:, None, :])
     world = place_on_ground(world, options.subject_height, options.root_motion)
     contacts = None
     if options.clean is not None:

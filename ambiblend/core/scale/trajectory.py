@@ -47,3 +47,19 @@ def root_trajectory(root_px: np.ndarray, scale: np.ndarray, norm_factor: np.ndar
     x = (root_px[:, 0] - cx) * z / f
     y = (root_px[:, 1] - cy) * z / f
     return np.stack([x, y, z], axis=-1)
+
+
+def size_consistency(joints: np.ndarray) -> np.ndarray:
+    """Per-frame factor k (T,) that gives every frame the clip's typical skeleton size.
+
+    k_t = Σ_b median_t(L_b) / Σ_b L_b,t over the 16 bones of the lifted joints (T, 17, 3). A
+    person's size does not change, so what varies in the lifted size is depth: scaling frame t
+    by k_t (pose *and* root depth, which keeps its projection) turns a changing 2D size into
+    motion toward or away from the camera. With a trained scale module k ≈ 1 (it already made
+    the sizes consistent — the paper's L_bone); a model without one (S ≡ 1) gets its root depth
+    trajectory from k alone.
+    """
+    lengths = bone_lengths(np.asarray(joints, dtype=np.float64))
+    total = lengths.sum(axis=1)
+    typical = np.median(lengths, axis=0).sum()
+    return np.where(total > 1e-9, typical / np.maximum(total, 1e-9), 1.0)
