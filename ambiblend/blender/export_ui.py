@@ -14,13 +14,9 @@ from .export import check_armature, export_bvh, export_fbx_preset, export_gltf
 EXTENSIONS = {"FBX": ".fbx", "BVH": ".bvh", "GLB": ".glb", "GLTF": ".gltf"}
 
 
-class AMBI_OT_export_motion(Operator, ExportHelper):
-    """Export the active armature's animation as FBX (Blender/Unity/Unreal), BVH or glTF"""
-    bl_idname = "ambiblend.export_motion"
-    bl_label = "Export Animation"
-
+class _ExportMotion(ExportHelper):
+    """What both export operators share (a mixin: registered operators cannot be subclassed)."""
     filename_ext = ".fbx"
-    filter_glob: StringProperty(default="*.fbx;*.bvh;*.glb;*.gltf", options={"HIDDEN"})
     file_format: EnumProperty(name="Format", default="FBX", items=(
         ("FBX", "FBX", "Baked FBX for game engines and DCC tools"),
         ("BVH", "BVH", "Motion-capture hierarchy + channels (Z up, as in Blender)"),
@@ -66,6 +62,27 @@ class AMBI_OT_export_motion(Operator, ExportHelper):
         return {"FINISHED"}
 
 
+class AMBI_OT_export_motion(Operator, _ExportMotion):
+    """Export the active armature's animation as FBX (Blender/Unity/Unreal), BVH or glTF"""
+    bl_idname = "ambiblend.export_motion"
+    bl_label = "Export Animation"
+    filter_glob: StringProperty(default="*.fbx;*.bvh;*.glb;*.gltf", options={"HIDDEN"})
+
+
+class AMBI_OT_export_fbx(Operator, _ExportMotion):
+    """Export the active armature's animation to FBX (Blender, Unity or Unreal conventions)"""
+    bl_idname = "ambiblend.export_fbx"
+    bl_label = "Export FBX"
+    filter_glob: StringProperty(default="*.fbx", options={"HIDDEN"})
+
+    def draw(self, context):
+        self.layout.prop(self, "fbx_preset")
+
+    def execute(self, context):
+        self.file_format = "FBX"
+        return super().execute(context)
+
+
 class AMBI_PT_export(Panel):
     bl_idname = "AMBI_PT_export"
     bl_label = "Export"
@@ -81,4 +98,4 @@ class AMBI_PT_export(Panel):
             col.operator(AMBI_OT_export_motion.bl_idname, text=f"Export {label}", icon="EXPORT").file_format = fmt
 
 
-classes = (AMBI_OT_export_motion, AMBI_PT_export)
+classes = (AMBI_OT_export_motion, AMBI_OT_export_fbx, AMBI_PT_export)

@@ -1,4 +1,4 @@
-"""Operators: Lift Video (clip → keyed armature) and Export FBX.
+"""Operator: Lift Video (clip → keyed armature). The export operators are in ``export_ui``.
 
 Thin: read the settings, call the core pipeline and the bake/export functions, and turn an
 ``AmbiblendError`` into an ERROR report + CANCELLED (the scene is left as it was).
@@ -8,14 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import bpy
-from bpy.props import StringProperty
 from bpy.types import Operator
-from bpy_extras.io_utils import ExportHelper
 
 from ..core.errors import AmbiblendError
 from .armature import bake_motion, is_ambiblend_armature
 from .dependencies import requirement_message
-from .export import check_armature, export_fbx
 from .prefs import get_preferences
 from .props import clean_options
 
@@ -66,31 +63,4 @@ class AMBI_OT_lift_video(Operator):
         return {"FINISHED"}
 
 
-class AMBI_OT_export_fbx(Operator, ExportHelper):
-    """Export the active AmbiBlend (or any) armature and its animation to FBX"""
-    bl_idname = "ambiblend.export_fbx"
-    bl_label = "Export FBX"
-    bl_options = {"REGISTER", "UNDO"}
-
-    filename_ext = ".fbx"
-    filter_glob: StringProperty(default="*.fbx", options={"HIDDEN"})
-
-    def invoke(self, context, event):
-        try:
-            check_armature(context.active_object)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        return ExportHelper.invoke(self, context, event)
-
-    def execute(self, context):
-        try:
-            path = export_fbx(context.active_object, self.filepath)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"Exported '{context.active_object.name}' to {path}.")
-        return {"FINISHED"}
-
-
-classes = (AMBI_OT_lift_video, AMBI_OT_export_fbx)
+classes = (AMBI_OT_lift_video,)
