@@ -7,8 +7,8 @@ Pipeline (what ``training/evaluate_real.py`` runs):
 2. ``build_reference``: robust triangulation (``ambiblend.core.multiview``) of the 17 detected
    joints → world-frame reference (T, 17, 3) metres with a validity mask and per-view
    reprojection error. Joints seen by < 2 consistent views stay NaN.
-3. ``evaluate_view``: lift one view alone with the add-on's path (``lift_sequence`` +
-   ``metric_scale`` + ``root_trajectory``) and compare with the reference expressed in that
+3. ``evaluate_view``: lift one view alone with the add-on's path (``pipeline.lift_to_camera``:
+   lifter, body-size consistency, metric scale, root trajectory) and compare with the reference expressed in that
    camera's frame (x right, y down, z away, metres). Metrics: see ``view_metrics``.
 
 Only frames where all 17 reference joints are valid are scored (their count is reported).
@@ -30,7 +30,7 @@ from ambiblend.core.lift.checkpoint import LiftingModel
 from ambiblend.core.lift.infer import lift_sequence
 from ambiblend.core.multiview.calibration import Camera
 from ambiblend.core.multiview.triangulate import Triangulation, reject_jumps, triangulate
-from ambiblend.core.scale.trajectory import metric_scale, root_trajectory
+from ambiblend.core.pipeline import lift_to_camera
 from ambiblend.core.skeleton import ROOT, bone_lengths
 from training.metrics import joint_errors, mpjpe, n_mpjpe, pck, pmpjpe, subject_height
 
@@ -128,12 +128,10 @@ def evaluate_view(view: ViewData, reference: Triangulation, model: LiftingModel,
     constant bone lengths; no grounding or foot locking, which only move the motion as a whole)
     on the lifted motion before scoring; None scores the lifter's raw output."""
     kp = view.keypoints
-    lifted = lift_sequence(kp.xy, model)
-    meters = metric_scale(lifted.joints, height)
-    pred = lifted.joints * meters  # (T, 17, 3) camera frame, root-relative, metres
+    lifted = lift_to_camera(kp, model, height)  # the add-on's own path (pipeline.lift_keypoints)
+    meters = lifted.meters_per_unit
+    pred, traj = lifted.joints, lifted.root  # (T, 17, 3) root-relative and (T, 3), camera frame, m
     ref_cam = view.camera.to_camera(reference.points)  # NaN stays NaN
-    traj = root_trajectory(kp.xy[:, ROOT], lifted.scale, lifted.norm_factor, meters, kp.image_size,
-                           root_depth=model.root_depth)
     if smoothness is not None:
         options = CleanOptions(smoothness=smoothness, ground=False, lock_feet=False)
         world = clean_motion(camera_to_blender(pred + traj[:, None]), kp.conf, kp.fps, options).joints

@@ -97,22 +97,43 @@ def place_on_ground(joints: np.ndarray, subject_height: float, root_motion: bool
     return out
 
 
-def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
-    """``Keypoints2D`` (pixels) → ``Motion`` in Blender world metres.
+@dataclass
+class CameraMotion:
+    """The lifted clip in the camera frame (x right, y down, z away), metres.
+
+    joints: (T, 17, 3) root-relative pose; root: (T, 3) root position; scale: (T,) Φ_S's S_2D;
+    meters_per_unit: metric scale from the subject height.
+    """
+    joints: np.ndarray
+    root: np.ndarray
+    scale: np.ndarray
+    meters_per_unit: float
+
+
+def lift_to_camera(kp, model: LiftingModel, subject_height: float = DEFAULT_SUBJECT_HEIGHT,
+                   focal_35mm: float = DEFAULT_FOCAL_35MM) -> CameraMotion:
+    """``Keypoints2D`` (pixels) → ``CameraMotion``: the add-on's lifting, also used to score it.
 
     The lifter gives root-relative camera-frame joints in model units; ``size_consistency``
     gives every frame the clip's body size (moving the difference into depth); ``metric_scale``
     turns them into metres from the subject height; the scale module's S_2D times that factor
     gives the camera-frame root position (``root_trajectory``).
     """
-    check_options(options)
     lifted = lift_sequence(kp.xy, model)
     k = size_consistency(lifted.joints)  # one body size for the clip; the rest is depth
     joints = lifted.joints * k[:, None, None]
-    m = metric_scale(joints, options.subject_height)
+    m = metric_scale(joints, subject_height)
     root = root_trajectory(kp.xy[:, ROOT], lifted.scale * k, lifted.norm_factor, m, kp.image_size,
-                           options.focal_35mm, model.root_depth)
-    world = camera_to_blender(joints * m + root[:, None, :])
+                           focal_35mm, model.root_depth)
+    return CameraMotion(joints=joints * m, root=root, scale=lifted.scale, meters_per_unit=m)
+
+
+def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
+    """``Keypoints2D`` (pixels) → ``Motion`` in Blender world metres (``lift_to_camera``, then
+    Blender axes, the ground, and the cleaning stage)."""
+    check_options(options)
+    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm)
+    world = camera_to_blender(cam.joints + cam.root[:, None, :])
     world = place_on_ground(world, options.subject_height, options.root_motion)
     contacts = None
     if options.clean is not None:
@@ -121,8 +142,8 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
         world, contacts = np.asarray(cleaned.joints, dtype=np.float64), cleaned.contacts
     if not np.isfinite(world).all():
         raise AmbiblendError(f"Lifting {Path(kp.source).name} gave non-finite joints; the weights may be broken.")
-    return Motion(joints=world, fps=kp.fps, scale=lifted.scale, conf=kp.conf, filled=kp.filled,
-                  source=kp.source, meters_per_unit=m, contacts=contacts,
+    return Motion(joints=world, fps=kp.fps, scale=cam.scale, conf=kp.conf, filled=kp.filled,
+                  source=kp.source, meters_per_unit=cam.meters_per_unit, contacts=contacts,
                   info={"image_size": kp.image_size, "model": model.info})
 
 
