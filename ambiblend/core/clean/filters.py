@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AmbiblendError
+from ..interpolate import interpolate_track
 
 # Human motion has most of its energy below ~6 Hz (Winter, Biomechanics of Human Movement);
 # 12 Hz keeps fast gestures, 1.5 Hz leaves only slow body motion.
@@ -44,7 +45,6 @@ def fill_gaps(joints: np.ndarray, valid: np.ndarray) -> np.ndarray:
     no finite value at all: there is nothing to fill from.
     """
     out = np.array(joints, dtype=np.float64, copy=True)
-    t = np.arange(len(out))
     for j in range(out.shape[1]):
         ok = valid[:, j]
         if ok.all():
@@ -55,8 +55,7 @@ def fill_gaps(joints: np.ndarray, valid: np.ndarray) -> np.ndarray:
             raise AmbiblendError(
                 f"Joint {j} is never detected with enough confidence in this clip; "
                 "nothing to fill its gaps from.")
-        for d in range(out.shape[2]):
-            out[~ok, j, d] = np.interp(t[~ok], t[ok], out[ok, j, d])
+        out[:, j] = interpolate_track(out[:, j], ok)
     return out
 
 

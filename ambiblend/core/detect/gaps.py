@@ -11,18 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AmbiblendError
+from ..interpolate import interpolate_track
 from ..skeleton import JOINTS
-
-
-def interpolate_track(values: np.ndarray) -> np.ndarray:
-    """(T, D) with NaN rows → filled copy: linear between known rows, held at the ends.
-
-    Requires at least one fully known row.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    known = np.isfinite(values).all(axis=-1)
-    t = np.arange(len(values))
-    return np.stack([np.interp(t, t[known], values[known, d]) for d in range(values.shape[1])], axis=-1)
 
 
 def fill_gaps(xy: np.ndarray, conf: np.ndarray, person: np.ndarray, name: str):
