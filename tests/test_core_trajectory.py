@@ -2,7 +2,6 @@
 Blender (+Y), in proportion to the change of their size in the image, also with a lifter that
 has no scale module (S ≡ 1)."""
 import numpy as np
-import pytest
 import torch
 
 from ambiblend.core.detect.keypoints import Keypoints2D

@@ -28,7 +28,7 @@ import numpy as np
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.scale.trajectory import metric_scale
-from ambiblend.core.skeleton import HEAD, NUM_JOINTS, ROOT, bone_lengths, standing_height
+from ambiblend.core.skeleton import HEAD, NUM_JOINTS, ROOT, clip_height
 
 PCK_JOINTS = tuple(i for i in range(NUM_JOINTS) if i not in (0, 7, 9))
 PCK_THRESHOLDS_MM = np.arange(0.0, 150.0 + 1e-9, 5.0)
@@ -96,7 +96,7 @@ def head_length_mpjpe(pred_units: np.ndarray, gt: np.ndarray) -> np.ndarray:
 
 def subject_height(gt: np.ndarray) -> float:
     """Standing height (m) of the GT subject from its median bone lengths (as the add-on defines it)."""
-    return standing_height(np.median(bone_lengths(np.asarray(gt, dtype=np.float64)), axis=0))
+    return clip_height(gt)
 
 
 def to_metric(pred_units: np.ndarray, height: float) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import AmbiblendError
 from ..core.retarget.solve import BoneTarget, RestBone, solve_pose
 from ..core.skeleton import (ANKLE_TO_SOLE, BONES, JOINT_INDEX, JOINTS, NUM_JOINTS, PARENTS, ROOT,
-                             bone_lengths, standing_height)
+                             bone_lengths, clip_height, median_bone_lengths, standing_height)
 from .keyframes import new_action, write_bone_channels
 
 ROOT_BONE = "pelvis"
@@ -47,7 +47,7 @@ REST_DIRECTIONS = {
 
 def rest_joints(joints: np.ndarray) -> np.ndarray:
     """T-pose (17, 3) in metres from the median bone lengths of ``joints`` (T, 17, 3)."""
-    lengths = np.median(bone_lengths(np.asarray(joints, dtype=np.float64)), axis=0)
+    lengths = median_bone_lengths(joints)
     lengths = np.maximum(lengths, 1e-3)  # a zero-length bone cannot be built in Blender
     by_child = {c: lengths[i] for i, (c, _) in enumerate(BONES)}
     j = JOINT_INDEX
@@ -147,7 +147,7 @@ def fit_to_rig(obj, joints: np.ndarray) -> np.ndarray:
     rest = np.array([obj.data.bones[n].head_local if j == ROOT else obj.data.bones[n].tail_local
                      for j, n in enumerate(BONE_OF_JOINT)], dtype=np.float64) @ mw[:3, :3].T
     rig = standing_height(bone_lengths(rest))
-    clip = standing_height(np.median(bone_lengths(joints), axis=0))
+    clip = clip_height(joints)
     return joints * (rig / clip) if clip > 0 else joints
 
 

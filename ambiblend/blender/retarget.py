@@ -20,7 +20,7 @@ from ..core.errors import AmbiblendError
 from ..core.retarget.euler import EULER_ORDERS, quaternion_to_euler
 from ..core.retarget.mapping import auto_map, bone_targets, check_mapping, ik_chains
 from ..core.retarget.solve import rest_joint_positions, solve_pose
-from ..core.skeleton import BONE_CHILD, JOINT_INDEX, NUM_JOINTS, bone_lengths
+from ..core.skeleton import BONE_CHILD, JOINT_INDEX, NUM_JOINTS, bone_lengths, median_bone_lengths
 from .armature import rest_bones
 from .keyframes import new_action, write_bone_channels, write_channel
 
@@ -81,7 +81,7 @@ def fit_to_rig(joints: np.ndarray, obj, targets) -> tuple[np.ndarray, float]:
     chains the rig's feet can always reach the (scaled) source feet.
     Returns (armature-space joints, k)."""
     rig_h = leg_length(bone_lengths(rig_rest_joints(obj, targets)))
-    src_h = leg_length(np.median(bone_lengths(joints), axis=0))
+    src_h = leg_length(median_bone_lengths(joints))
     if not (np.isfinite(src_h) and src_h > 0 and rig_h > 0):
         raise AmbiblendError("The source motion or the target rig has no usable size.")
     k = rig_h / src_h

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .assets import BUNDLED_WEIGHTS, PACKAGE_ROOT, bundled_weights  # noqa: F401 (re-exported)
+from .assets import bundled_weights
 from .errors import AmbiblendError
 from .geometry import camera_to_blender
 from .lift.checkpoint import LiftingModel, load_model, pick_device

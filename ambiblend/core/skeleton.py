@@ -84,6 +84,17 @@ def standing_height(lengths) -> float:
     return float((leg + trunk) / (1.0 - ANKLE_TO_SOLE))
 
 
+def median_bone_lengths(joints) -> np.ndarray:
+    """(T, 17, 3) → (16,) median length of each bone over a clip (same units as joints)."""
+    return np.median(bone_lengths(np.asarray(joints, dtype=np.float64)), axis=0)
+
+
+def clip_height(joints) -> float:
+    """Standing height of the person in a clip (T, 17, 3): ``standing_height`` of the median
+    bones, so frames where a bone is foreshortened or mis-detected do not count."""
+    return standing_height(median_bone_lengths(joints))
+
+
 # Ankle joint to the sole is about 4 % of body height (anthropometric tables, e.g. Winter 2009).
 ANKLE_TO_SOLE = 0.039
 

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..skeleton import BONE_CHILD, BONES, FLIP_PERMUTATION, bone_lengths
-
-
-def median_bone_lengths(joints: np.ndarray) -> np.ndarray:
-    """(T, 17, 3) → (16,) median length of each bone over the clip (same units as joints)."""
-    return np.median(bone_lengths(joints), axis=0)
+from ..skeleton import BONE_CHILD, BONES, FLIP_PERMUTATION, median_bone_lengths
 
 
 def symmetric(lengths: np.ndarray) -> np.ndarray:

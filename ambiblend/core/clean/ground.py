@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import rotation_between
-from ..skeleton import ANKLE_TO_SOLE, FEET, standing_height
-from .bones import median_bone_lengths
+from ..skeleton import ANKLE_TO_SOLE, FEET, clip_height
 
 # Spread (metres) of foot positions below which a ground slope is not trusted.
 SLOPE_SPREAD = 0.3
@@ -21,7 +20,7 @@ MAX_TILT_DEG = 30.0
 
 def sole_offset(joints: np.ndarray) -> float:
     """Height of the ankle joint above the sole (metres) for this skeleton's standing height."""
-    return ANKLE_TO_SOLE * standing_height(median_bone_lengths(joints))
+    return ANKLE_TO_SOLE * clip_height(joints)
 
 
 def fit_ground(points: np.ndarray) -> tuple[np.ndarray, float]:

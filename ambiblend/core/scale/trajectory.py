@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AmbiblendError
-from ..skeleton import ROOT, bone_lengths, standing_height
+from ..skeleton import bone_lengths, clip_height
 
 DEFAULT_SUBJECT_HEIGHT = 1.70  # metres
 DEFAULT_FOCAL_35MM = 28.0  # typical phone/webcam wide lens, 35 mm equivalent
@@ -22,8 +22,7 @@ def metric_scale(joints: np.ndarray, subject_height: float = DEFAULT_SUBJECT_HEI
     clip) equals ``subject_height``. joints: (T, 17, 3)."""
     if not subject_height or subject_height <= 0:
         raise AmbiblendError(f"Subject height must be positive, got {subject_height}.")
-    lengths = np.median(bone_lengths(np.asarray(joints)), axis=0)
-    h = standing_height(lengths)
+    h = clip_height(joints)
     if not np.isfinite(h) or h <= 0:
         raise AmbiblendError("The lifted skeleton has no usable bone lengths.")
     return float(subject_height / h)
