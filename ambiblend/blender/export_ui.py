@@ -10,6 +10,7 @@ from bpy_extras.io_utils import ExportHelper
 
 from ..core.errors import AmbiblendError
 from .export import check_armature, export_bvh, export_fbx_preset, export_gltf
+from .report import reports_errors
 
 EXTENSIONS = {"FBX": ".fbx", "BVH": ".bvh", "GLB": ".glb", "GLTF": ".gltf"}
 
@@ -44,20 +45,17 @@ class _ExportMotion(ExportHelper):
             return {"CANCELLED"}
         return ExportHelper.invoke(self, context, event)
 
+    @reports_errors
     def execute(self, context):
         obj = context.active_object
         self.check(context)
-        try:
-            check_armature(obj)
-            if self.file_format == "FBX":
-                path = export_fbx_preset(obj, self.filepath, self.fbx_preset)
-            elif self.file_format == "BVH":
-                path = export_bvh(obj, self.filepath)
-            else:
-                path = export_gltf(obj, self.filepath)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        check_armature(obj)
+        if self.file_format == "FBX":
+            path = export_fbx_preset(obj, self.filepath, self.fbx_preset)
+        elif self.file_format == "BVH":
+            path = export_bvh(obj, self.filepath)
+        else:
+            path = export_gltf(obj, self.filepath)
         self.report({"INFO"}, f"Exported '{obj.name}' to {path}.")
         return {"FINISHED"}
 

@@ -15,6 +15,7 @@ from .armature import bake_motion, is_ambiblend_armature
 from .dependencies import requirement_message
 from .prefs import get_preferences
 from .props import clean_options
+from .report import reports_errors
 
 
 def pipeline_options(settings, prefs) -> PipelineOptions:
@@ -32,6 +33,7 @@ class AMBI_OT_lift_video(Operator):
     bl_label = "Lift Video"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         settings = context.scene.ambiblend
         wm = context.window_manager
@@ -40,8 +42,7 @@ class AMBI_OT_lift_video(Operator):
         target = active if is_ambiblend_armature(active) else None
         missing = requirement_message()
         if missing:
-            self.report({"ERROR"}, missing)
-            return {"CANCELLED"}
+            raise AmbiblendError(missing)
         from ..core.pipeline import run_pipeline
         wm.progress_begin(0, 1000)
         try:
@@ -51,9 +52,6 @@ class AMBI_OT_lift_video(Operator):
             if context.mode != "OBJECT":
                 bpy.ops.object.mode_set(mode="OBJECT")
             obj, action = bake_motion(context, motion, Path(clip).stem, target=target)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
         finally:
             wm.progress_end()
         filled = int(motion.filled.sum())

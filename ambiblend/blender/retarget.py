@@ -23,6 +23,7 @@ from ..core.retarget.solve import rest_joint_positions, solve_pose
 from ..core.skeleton import BONE_CHILD, JOINT_INDEX, NUM_JOINTS, bone_lengths, median_bone_lengths
 from .armature import rest_bones
 from .keyframes import new_action, write_bone_channels, write_channel
+from .report import reports_errors
 
 JOINTS_KEY, FPS_KEY = "ambiblend_joints", "ambiblend_fps"
 
@@ -209,12 +210,9 @@ class AMBI_OT_retarget_automap(bpy.types.Operator):
     bl_label = "Auto-Map Bones"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
-        try:
-            kind, mapping = automap(context.active_object)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        kind, mapping = automap(context.active_object)
         set_mapping(context.scene.ambiblend.retarget, mapping, kind)
         from ..core.retarget.mapping import missing_slots
         missing = missing_slots(mapping)
@@ -232,23 +230,20 @@ class AMBI_OT_retarget(bpy.types.Operator):
     bl_label = "Retarget Motion"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         settings = context.scene.ambiblend.retarget
         target = context.active_object
-        try:
-            check_target(target)
-            if target == settings.source:
-                raise AmbiblendError("Select the character to animate, not the source armature.")
-            source = settings.source or _only_source(context, target)
-            joints, fps = source_motion(source)
-            mapping = mapping_of(settings) or automap(target)[1]
-            if context.mode != "OBJECT":
-                bpy.ops.object.mode_set(mode="OBJECT")
-            muted = constrained_bones(target, keyed_and_below(target, set(mapping.values())))
-            action = retarget(context, joints, fps, target, mapping)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        check_target(target)
+        if target == settings.source:
+            raise AmbiblendError("Select the character to animate, not the source armature.")
+        source = settings.source or _only_source(context, target)
+        joints, fps = source_motion(source)
+        mapping = mapping_of(settings) or automap(target)[1]
+        if context.mode != "OBJECT":
+            bpy.ops.object.mode_set(mode="OBJECT")
+        muted = constrained_bones(target, keyed_and_below(target, set(mapping.values())))
+        action = retarget(context, joints, fps, target, mapping)
         if muted:
             self.report({"WARNING"}, f"Muted the constraints of {len(muted)} bones (e.g. "
                                      f"{', '.join(muted[:3])}) so the keys drive them.")

@@ -11,8 +11,8 @@ from bpy.props import CollectionProperty, PointerProperty, StringProperty
 from bpy.types import Operator, Panel, PropertyGroup
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..core.errors import AmbiblendError
 from ..core.retarget.presets import load_preset, save_preset
+from .report import reports_errors
 from .retarget import JOINTS_KEY, mapping_of, set_mapping
 
 
@@ -41,12 +41,9 @@ class AMBI_OT_retarget_preset_save(Operator, ExportHelper):
     filename_ext = ".json"
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
 
+    @reports_errors
     def execute(self, context):
-        try:
-            path = save_preset(self.filepath, mapping_of(context.scene.ambiblend.retarget))
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        path = save_preset(self.filepath, mapping_of(context.scene.ambiblend.retarget))
         self.report({"INFO"}, f"Saved the bone mapping to {path}.")
         return {"FINISHED"}
 
@@ -59,12 +56,9 @@ class AMBI_OT_retarget_preset_load(Operator, ImportHelper):
     filename_ext = ".json"
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
 
+    @reports_errors
     def execute(self, context):
-        try:
-            mapping = load_preset(self.filepath)
-        except AmbiblendError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        mapping = load_preset(self.filepath)
         set_mapping(context.scene.ambiblend.retarget, mapping, "preset")
         self.report({"INFO"}, f"Loaded {len(mapping)} bone assignments.")
         return {"FINISHED"}
