@@ -10,6 +10,7 @@ from bpy_extras.io_utils import ExportHelper
 
 from ..core.errors import AmbiblendError
 from .export import check_armature, export_bvh, export_fbx_preset, export_gltf
+from .panel import SubPanel
 from .report import reports_errors
 
 EXTENSIONS = {"FBX": ".fbx", "BVH": ".bvh", "GLB": ".glb", "GLTF": ".gltf"}
@@ -81,14 +82,9 @@ class AMBI_OT_export_fbx(Operator, _ExportMotion):
         return super().execute(context)
 
 
-class AMBI_PT_export(Panel):
+class AMBI_PT_export(SubPanel, Panel):
     bl_idname = "AMBI_PT_export"
     bl_label = "Export"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "AmbiBlend"
-    bl_parent_id = "AMBI_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         col = self.layout.column(align=True)

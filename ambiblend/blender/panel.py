@@ -43,4 +43,13 @@ class AMBI_PT_main(Panel):
         layout.operator("ambiblend.export_fbx", icon="EXPORT")
 
 
+class SubPanel:
+    """Mixin for AmbiBlend's sub-panels: same sidebar tab, under ``AMBI_PT_main``, closed at first."""
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "AmbiBlend"
+    bl_parent_id = "AMBI_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+
 classes = (AMBI_PT_main,)

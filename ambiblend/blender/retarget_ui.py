@@ -12,6 +12,7 @@ from bpy.types import Operator, Panel, PropertyGroup
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..core.retarget.presets import load_preset, save_preset
+from .panel import SubPanel
 from .report import reports_errors
 from .retarget import JOINTS_KEY, mapping_of, set_mapping
 
@@ -64,14 +65,9 @@ class AMBI_OT_retarget_preset_load(Operator, ImportHelper):
         return {"FINISHED"}
 
 
-class AMBI_PT_retarget(Panel):
+class AMBI_PT_retarget(SubPanel, Panel):
     bl_idname = "AMBI_PT_retarget"
     bl_label = "Retarget"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "AmbiBlend"
-    bl_parent_id = "AMBI_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         settings = context.scene.ambiblend.retarget
