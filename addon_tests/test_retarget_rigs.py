@@ -14,6 +14,7 @@ from mathutils import Quaternion
 from ambiblend.blender.retarget import automap, retarget
 from ambiblend.core.pipeline import Motion
 from ambiblend.core.retarget.mapping import MIXAMO, SLOT_TARGETS, bone_targets
+from tests.rig_specs import mixamo_spec
 from tests.walk_motion import walk
 
 RNG = np.random.default_rng(7)
@@ -41,20 +42,7 @@ def metarig(location=(0, 0, 0), rotation_z=0.0, scale=1.0):
 def mixamo_rig(name, arm_drop_deg=0.0, y_up_cm=False):
     """Mixamo-named humanoid facing −Y. y_up_cm: bones in centimetres, Y up, under an object
     rotated +90° about X and scaled 0.01 (what an FBX from Mixamo looks like in Blender)."""
-    a = np.radians(arm_drop_deg)
-    spec = [("Hips", None, (0, 0, 1.0), (0, 0, 1.1)), ("Spine", "Hips", (0, 0, 1.1), (0, 0, 1.2)),
-            ("Spine1", "Spine", (0, 0, 1.2), (0, 0.01, 1.3)), ("Spine2", "Spine1", (0, 0.01, 1.3), (0, 0, 1.45)),
-            ("Neck", "Spine2", (0, 0, 1.45), (0, 0, 1.55)), ("Head", "Neck", (0, 0, 1.55), (0, 0, 1.75))]
-    for s, sx in (("Left", 1), ("Right", -1)):
-        sh = np.array([sx * 0.18, 0, 1.42])
-        arm = np.array([sx * np.cos(a), 0, -np.sin(a)])
-        spec += [(f"{s}Shoulder", "Spine2", (sx * 0.03, 0, 1.42), sh),
-                 (f"{s}Arm", f"{s}Shoulder", sh, sh + 0.28 * arm),
-                 (f"{s}ForeArm", f"{s}Arm", sh + 0.28 * arm, sh + 0.53 * arm),
-                 (f"{s}Hand", f"{s}ForeArm", sh + 0.53 * arm, sh + 0.6 * arm),
-                 (f"{s}UpLeg", "Hips", (sx * 0.1, 0, 0.95), (sx * 0.1, 0, 0.52)),
-                 (f"{s}Leg", f"{s}UpLeg", (sx * 0.1, 0, 0.52), (sx * 0.1, 0, 0.1)),
-                 (f"{s}Foot", f"{s}Leg", (sx * 0.1, 0, 0.1), (sx * 0.1, -0.12, 0.02))]
+    spec = mixamo_spec(arm_drop_deg)
     to_arm = (lambda p: 100 * np.array([p[0], p[2], -p[1]])) if y_up_cm else np.asarray
     obj = build_armature(name, [(f"mixamorig:{n}", p and f"mixamorig:{p}", to_arm(h), to_arm(t))
                                  for n, p, h, t in spec], rolls=RNG.uniform(-3, 3, len(spec)))
