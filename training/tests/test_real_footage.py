@@ -100,15 +100,20 @@ def test_bone_cv_and_jitter_hand_cases():
     assert acc[0] == pytest.approx((3 + 6 + 3) / 4) and np.allclose(acc[1:], 0.0)
 
 
-def test_evaluate_view_end_to_end_with_an_untrained_lifter():
-    torch.manual_seed(0)
-    views, _ = synthetic_views()
-    ref = build_reference(views)
+def untrained_model():
+    """A small random Φ_S + Φ_G through the add-on's loader (plumbing tests need no skill)."""
     scale, lifter = ScaleNet(width=64), Lifter(width=64, blocks=1)
     data = {"model_args": {"scale": {"width": 64}, "lifter": {"width": 64, "blocks": 1}},
             "state_dict": {"scale": scale.state_dict(), "lifter": lifter.state_dict()},
             "normalization": {"mode": "clip", "constant": None, "root_depth": 10.0}}
-    model = build_model(data, "cpu")
+    return build_model(data, "cpu")
+
+
+def test_evaluate_view_end_to_end_with_an_untrained_lifter():
+    torch.manual_seed(0)
+    views, _ = synthetic_views()
+    ref = build_reference(views)
+    model = untrained_model()
     per_view = {v.camera.name: evaluate_view(v, ref, model, 1.7) for v in views}
     for m in per_view.values():
         assert m["frames"] == 12 and np.isfinite(m["pmpjpe"]) and m["pmpjpe"] > 0
@@ -137,11 +142,7 @@ def test_cleaning_keeps_a_clean_motion_and_scores_it():
     torch.manual_seed(0)
     views, _ = synthetic_views(frames=30)
     ref = build_reference(views)
-    scale, lifter = ScaleNet(width=64), Lifter(width=64, blocks=1)
-    data = {"model_args": {"scale": {"width": 64}, "lifter": {"width": 64, "blocks": 1}},
-            "state_dict": {"scale": scale.state_dict(), "lifter": lifter.state_dict()},
-            "normalization": {"mode": "clip", "constant": None, "root_depth": 10.0}}
-    model = build_model(data, "cpu")
+    model = untrained_model()
     raw = evaluate_view(views[0], ref, model, 1.7)
     cleaned = evaluate_view(views[0], ref, model, 1.7, smoothness=0.5)
     assert cleaned["bone_cv_pred"] < max(raw["bone_cv_pred"], 1e-3)  # constant bones after cleaning
