@@ -48,13 +48,6 @@ def reference_scale(pose2d_norm: np.ndarray, gt3d: np.ndarray, root_depth: float
     return 0.5 * (sx + sy)
 
 
-def _lift(model: LiftingModel, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """→ (root-relative 3D in model units (T,17,3), S (T,)) through the add-on's own inference
-    (which honours a 'scale on 3D' ablation model)."""
-    res = lift_sequence(xy, model)
-    return res.joints, res.scale
-
-
 def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str = DEFAULT_SUBJECT_HEIGHT) -> dict:
     """Lift every sequence and score it against ``data.poses_3d``.
 
@@ -68,7 +61,8 @@ def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str =
     seq_rows, trace, frame_group = {}, {}, []
     for i in range(len(data)):
         xy, gt = data.sequence(i), data.sequence(i, "poses_3d").astype(np.float64)
-        units, s = _lift(model, xy)
+        lifted = lift_sequence(xy, model)  # honours 'scale on 3D' ablation models
+        units, s = lifted.joints, lifted.scale
         h = M.subject_height(gt) if height == "gt" else float(height)
         metric = M.to_metric(units, h)
         err = M.joint_errors(metric, gt)
