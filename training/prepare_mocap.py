@@ -29,8 +29,9 @@ if __package__ in (None, ""):  # allow `python training/prepare_mocap.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.lift.model import project
 from ambiblend.core.mocap.bvh import load_h36m
-from training.data.mocap import detector_like, project, random_camera, eval_cameras, vary_bones
+from training.data.mocap import detector_like, random_camera, eval_cameras, vary_bones
 from training.data.sequences import SequenceSet
 
 DATASETS = ("Bandai-Namco-Research-Motiondataset-1", "Bandai-Namco-Research-Motiondataset-2")

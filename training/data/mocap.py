@@ -105,11 +105,6 @@ def eval_cameras(joints: np.ndarray, rng: np.random.Generator) -> list[Camera]:
     return cams
 
 
-def project(camera_joints: np.ndarray) -> np.ndarray:
-    """(..., 3) camera frame → (..., 2) unit-focal image coordinates (X/Z, Y/Z)."""
-    return camera_joints[..., :2] / camera_joints[..., 2:3]
-
-
 # Bone groups varied together (left and right share a factor, a body is symmetric).
 _BONE_GROUPS = {
     "thigh": ("right_knee", "left_knee"), "shin": ("right_ankle", "left_ankle"),

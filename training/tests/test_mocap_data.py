@@ -6,8 +6,9 @@ import pytest
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.skeleton import JOINT_INDEX, bone_lengths, bone_vectors
+from ambiblend.core.lift.model import project
 from training.data.mocap import (FOCAL_MM, FRAME_SHORT_MM, detector_like, look_at,
-                                 place_camera, project, random_camera, eval_cameras, vary_bones)
+                                 place_camera, random_camera, eval_cameras, vary_bones)
 from training.data.sequences import SequenceSet
 from training import prepare_mocap
 

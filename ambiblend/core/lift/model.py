@@ -54,6 +54,6 @@ def depth_to_3d(pose2d: torch.Tensor, offsets: torch.Tensor,
     return torch.cat([pose2d * z.unsqueeze(-1), z.unsqueeze(-1)], dim=-1)
 
 
-def project(joints3d: torch.Tensor) -> torch.Tensor:
-    """Unit-focal perspective projection (B,17,3) → (B,17,2): x = X/Z, y = Y/Z."""
+def project(joints3d):
+    """Unit-focal perspective projection (..., 3) → (..., 2): x = X/Z, y = Y/Z (torch or numpy)."""
     return joints3d[..., :2] / joints3d[..., 2:3]
