@@ -54,6 +54,7 @@ class TrainConfig:
     use_3d: bool = True
     use_adv: bool = True
     use_tmc: bool = True
+    bone_norm: str = "absolute"       # absolute (eq. 5) / relative: ÷ the pair's mean bone length² [choice]
     w_kl: float = 0.001
     w_bone: float = 1.0
     w_2d: float = 0.5
@@ -75,6 +76,7 @@ class TrainConfig:
     # --- schedule
     iterative: bool = True            # lifter n times then scale once; False = joint training
     lifter_steps: int = 4             # n
+    scale_warmup: int = 0             # epochs with Φ_S held at its start (S = μ) while Φ_G takes every step [choice]
     epochs: int = 200
     batch: int = 1024                 # frame pairs per step (each pair = 2 frames)
     samples_per_epoch: int = 0        # pairs per epoch; 0 = number of training frames
@@ -93,7 +95,8 @@ class TrainConfig:
     def check(self) -> "TrainConfig":
         """Reject impossible or contradictory settings; return self."""
         choice = {"norm": NORM_MODES, "scale_mode": SCALE_MODES, "adv_loss": ADV_LOSSES,
-                  "cycle_norm": CYCLE_NORMS, "view_axis": ("camera", "body"), "device": ("auto", "cuda", "cpu")}
+                  "cycle_norm": CYCLE_NORMS, "view_axis": ("camera", "body"),
+                  "bone_norm": ("absolute", "relative"), "device": ("auto", "cuda", "cpu")}
         for key, allowed in choice.items():
             if getattr(self, key) not in allowed:
                 raise AmbiblendError(f"--{_flag(key)} must be one of {', '.join(allowed)}, got '{getattr(self, key)}'.")

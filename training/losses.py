@@ -25,9 +25,18 @@ def kl_loss(scale: torch.Tensor, mu: float, sigma: float) -> torch.Tensor:
             + (sigma_hat ** 2 + (mu - mu_hat) ** 2) / (2 * sigma ** 2) - 0.5)
 
 
-def bone_loss(joints_a: torch.Tensor, joints_b: torch.Tensor) -> torch.Tensor:
-    """Eq. 5: ‖B(J_t) − B(J_{t+l})‖² summed over the 16 bones, mean over the batch."""
-    return ((bone_lengths(joints_a) - bone_lengths(joints_b)) ** 2).sum(-1).mean()
+def bone_loss(joints_a: torch.Tensor, joints_b: torch.Tensor, norm: str = "absolute") -> torch.Tensor:
+    """Eq. 5: ‖B(J_t) − B(J_{t+l})‖² summed over the 16 bones, mean over the batch.
+
+    ``relative`` divides each pair's term by its mean squared bone length [choice]: the absolute
+    form also falls when Φ_S shrinks every pose (∝ S²), which on our data pulled S into a
+    near-constant below the prior instead of making the sizes agree.
+    """
+    a, b = bone_lengths(joints_a), bone_lengths(joints_b)
+    per_pair = ((a - b) ** 2).sum(-1)
+    if norm == "relative":
+        per_pair = per_pair / ((a + b) / 2).pow(2).mean(-1).clamp_min(1e-12)
+    return per_pair.mean()
 
 
 def pose_distance(a: torch.Tensor, b: torch.Tensor, norm: str = "squared") -> torch.Tensor:

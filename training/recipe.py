@@ -145,7 +145,7 @@ def scale_losses(cfg: TrainConfig, j3d: torch.Tensor, s: torch.Tensor) -> dict:
     if cfg.use_kl:
         terms["kl"] = L.kl_loss(s, cfg.prior_mu, cfg.prior_sigma)
     if cfg.use_bone:
-        terms["bone"] = L.bone_loss(j3d[:b], j3d[b:])
+        terms["bone"] = L.bone_loss(j3d[:b], j3d[b:], cfg.bone_norm)
     return terms
 
 

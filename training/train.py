@@ -168,8 +168,12 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
     return stored.check()
 
 
-def run_epoch(nets, cfg, poses, sampler, gen, step, deadline, device, world, bar) -> tuple[dict, int, bool]:
-    """One epoch of steps. → (mean of each logged loss, global step, stopped by the deadline)."""
+def run_epoch(nets, cfg, poses, sampler, gen, step, deadline, device, world, bar,
+              scale_frozen: bool = False) -> tuple[dict, int, bool]:
+    """One epoch of steps. → (mean of each logged loss, global step, stopped by the deadline).
+
+    ``scale_frozen`` (the scale warm-up): Φ_S stays as it is and every step trains Φ_G (+Φ_D).
+    """
     pairs = max(1, (cfg.samples_per_epoch or len(poses)) // cfg.batch)
     per_rank = max(1, cfg.batch // world)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if cfg.amp and device.type == "cuda" else contextlib.nullcontext()
@@ -178,7 +182,9 @@ def run_epoch(nets, cfg, poses, sampler, gen, step, deadline, device, world, bar
         first, second = sampler.sample(per_rank, gen)
         x = poses[torch.cat([first, second])]
         with amp:
-            if not cfg.iterative:
+            if scale_frozen:
+                log = recipe.lifter_step(nets, cfg, x, gen)
+            elif not cfg.iterative:
                 log = recipe.joint_step(nets, cfg, x, gen)
             elif step % (cfg.lifter_steps + 1) == cfg.lifter_steps:
                 log = recipe.scale_step(nets, cfg, x)
@@ -276,7 +282,8 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
     stopped = False
     while epoch < cfg.epochs and not stopped:
         t0 = time.monotonic()
-        losses, step, stopped = run_epoch(nets, cfg, poses, sampler, gen, step, deadline, device, world, bar)
+        losses, step, stopped = run_epoch(nets, cfg, poses, sampler, gen, step, deadline, device, world, bar,
+                                          scale_frozen=epoch < cfg.scale_warmup)
         lr = scheds["lifter"].get_last_lr()[0]
         for s in scheds.values():
             s.step()
