@@ -83,7 +83,12 @@ def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str =
     s_all = np.concatenate([t[0] for t in trace.values()])
     r_all = np.concatenate([t[1] for t in trace.values()])
     overall = {k: float(v.mean()) for k, v in per_frame.items()}
-    overall["scale_abs_error"] = float(np.mean(np.abs(s_all - r_all)))
+    # S is in the model's units (its prior's mu), S_ref in metres: compare after one unit factor k
+    # for the whole split (ratio of medians), so only how S varies is scored, not the convention.
+    unit = float(np.median(r_all) / max(np.median(s_all), 1e-12))
+    overall["scale_unit"] = unit
+    overall["scale_abs_error"] = float(np.mean(np.abs(unit * s_all - r_all)))
+    overall["scale_corr"] = float(np.corrcoef(s_all, r_all)[0, 1]) if s_all.std() > 1e-9 else 0.0
     overall["frames"] = int(len(frame_group))
     return {"overall": overall, "groups": groups, "sequences": seq_rows, "trace": trace,
             "height": height}
@@ -107,12 +112,14 @@ def write_report(result: dict, out, weights: str = "", data: str = "") -> None:
             else f"subject height assumed {float(height):.2f} m for every sequence")
     md = (f"# Evaluation\n\nweights: `{weights}`  \ndata: `{data}`  \nframes: {result['overall']['frames']}; "
           f"MPJPE/PCK/AUC: {note}; protocols in training/metrics.py.  \n"
-          f"mean |S − S_ref|: {result['overall']['scale_abs_error']:.4f}\n\n{markdown_table(result)}\n")
+          f"scale module vs S_ref (eq. 3): mean |k·S − S_ref| {result['overall']['scale_abs_error']:.4f} "
+          f"(k = {result['overall']['scale_unit']:.3f}, model units → metres), "
+          f"correlation {result['overall']['scale_corr']:.3f}\n\n{markdown_table(result)}\n")
     (out / "metrics.md").write_text(md, encoding="utf-8")
     js = {k: v for k, v in result.items() if k != "trace"}
     js.update(weights=weights, data=data)
     (out / "metrics.json").write_text(json.dumps(js, indent=1), encoding="utf-8")
-    plot_scale_trace(result["trace"], out / "scale_trace.png")
+    plot_scale_trace(result["trace"], out / "scale_trace.png", unit=result["overall"]["scale_unit"])
 
 
 def main(argv=None) -> int:

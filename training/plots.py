@@ -40,17 +40,18 @@ def plot_losses(log_csv, out_png) -> None:
     plt.close(fig)
 
 
-def plot_scale_trace(trace: dict, out_png, max_sequences: int = 4) -> None:
+def plot_scale_trace(trace: dict, out_png, max_sequences: int = 4, unit: float = 1.0) -> None:
     """Paper Fig. 5: predicted scale S and reference S_ref (eq. 3) over frames, a few sequences.
 
-    trace: {sequence name: (S (T,), S_ref (T,))}; the longest sequences are shown.
+    trace: {sequence name: (S (T,), S_ref (T,))}; the longest sequences are shown. ``unit``
+    converts S from the model's units to S_ref's (metres): S is drawn as unit·S.
     """
     names = sorted(trace, key=lambda n: -len(trace[n][0]))[:max_sequences]
     fig, axes = plt.subplots(len(names), 1, figsize=(10, 2.4 * max(len(names), 1)), squeeze=False)
     for ax, name in zip(axes[:, 0], names):
         s, ref = trace[name]
         ax.plot(ref, label="reference S_ref (eq. 3)", color="k", lw=1.2)
-        ax.plot(s, label="predicted S (scale module)", color="tab:red", lw=1.0)
+        ax.plot(unit * s, label=f"predicted S × {unit:.3f} (scale module, in metres)", color="tab:red", lw=1.0)
         ax.set_title(name, fontsize=9)
         ax.set_ylabel("scale")
     axes[0, 0].legend(fontsize=8)

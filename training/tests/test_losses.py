@@ -32,6 +32,20 @@ def test_bone_loss_hand_case():
     assert float(L.bone_loss(a, b)) == pytest.approx(0.25, abs=1e-9)
 
 
+def test_relative_bone_loss_ignores_overall_size():
+    a, b = pose(2), pose(2)
+    b[:, 3, 1] += 0.5
+    absolute, relative = float(L.bone_loss(a, b)), float(L.bone_loss(a, b, "relative"))
+    # shrinking both poses 3× divides the paper's term by 9 but leaves the relative one alone
+    assert float(L.bone_loss(a / 3, b / 3)) == pytest.approx(absolute / 9, rel=1e-9)
+    assert float(L.bone_loss(a / 3, b / 3, "relative")) == pytest.approx(relative, rel=1e-9)
+    # hand case: every bone of b twice as long as a's → Σ L² / mean((1.5 L)²) = 16 / 2.25
+    from ambiblend.core.skeleton import bone_lengths
+    lengths = bone_lengths(a)[0]
+    assert float(L.bone_loss(a, 2 * a, "relative")) == pytest.approx(
+        float((lengths ** 2).sum() / (2.25 * (lengths ** 2).mean())), rel=1e-9)
+
+
 def test_pose_distance_and_tmc_hand_cases():
     a = torch.zeros(2, 17, 3, dtype=torch.float64)
     b = a.clone()

@@ -95,6 +95,20 @@ def test_bad_training_data_rejected(data, tmp_path):
         assert not out.exists()  # nothing written for rejected data
 
 
+def test_scale_warmup_holds_the_scale_module_then_trains_it(data, tmp_path):
+    torch.set_num_threads(1)
+    train.train(cfg(data, tmp_path / "w", epochs=1, scale_warmup=1))
+    start = TrainConfig(**{**TINY, "scale_warmup": 1})
+    from training import recipe
+    torch.manual_seed(start.seed)
+    fresh = recipe.build_nets(start, "cpu").scale.state_dict()
+    held = read_checkpoint(tmp_path / "w" / "last.pt")["state_dict"]["scale"]
+    assert all(torch.equal(fresh[k], held[k]) for k in fresh)  # Φ_S (and its BN stats) untouched
+    train.train(cfg(data, tmp_path / "w", epochs=2, resume=True))
+    moved = read_checkpoint(tmp_path / "w" / "last.pt")["state_dict"]["scale"]
+    assert not all(torch.equal(held[k], moved[k]) for k in held)  # trained after the warm-up
+
+
 def test_max_minutes_stops_after_saving(data, tmp_path):
     result = train.train(cfg(data, tmp_path / "r", epochs=50, max_minutes=1e-9))
     assert result["stopped"] and result["epoch"] == 1
@@ -112,6 +126,8 @@ def test_evaluate_cli_writes_report(data, tmp_path):
     assert 0 < js["overall"]["pmpjpe"] <= js["overall"]["mpjpe"] + 50
     assert "head-length-rescaled MPJPE" in (tmp_path / "eval" / "metrics.md").read_text()
     assert (tmp_path / "eval" / "scale_trace.png").stat().st_size > 1000
+    assert js["overall"]["scale_unit"] > 0 and -1 <= js["overall"]["scale_corr"] <= 1
+    assert "correlation" in (tmp_path / "eval" / "metrics.md").read_text()
     no3d = SequenceSet.load(data / "val.npz")
     no3d.poses_3d = None
     no3d.save(tmp_path / "no3d.npz")
