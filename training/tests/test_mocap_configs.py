@@ -28,7 +28,7 @@ def test_every_ablation_row_is_a_valid_config_differing_only_where_it_says(tmp_p
 def test_default_config_fits_the_cpu_budget():
     cfg = parse_config(["--config", "training/configs/default.toml"])
     assert cfg.max_minutes == 0.0 and cfg.norm == "clip" and cfg.cycle_norm == "euclidean"
-    assert cfg.epochs * cfg.samples_per_epoch == 24 * 163840  # the budget is pairs, not minutes
+    assert cfg.epochs * cfg.samples_per_epoch == 12 * 163840  # the budget is pairs, not minutes
     assert abs(cfg.prior_mu - 1.0) < 1e-9 and abs(cfg.prior_sigma - 0.18) < 1e-9
     assert cfg.bone_norm == "relative" and cfg.w_kl == 0.1
 
