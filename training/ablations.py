@@ -37,7 +37,8 @@ COLUMNS = (("gt", "pmpjpe", "PMPJPE GT 2D"), ("gt", "mpjpe", "MPJPE GT 2D"),
 LABELS = {"zero_depth": "zero depth (2D kept, no lifting): the floor", "chen_baseline": "L2D+L3D+Ladv (Chen-style baseline)", "tmc": "+Ltmc (= no scale module)",
           "tmc_kl": "+Ltmc+Lkl", "full": "+Ltmc+Lkl+Lbone (full)", "scale_on_3d": "full, scale on 3D",
           "joint": "full, joint instead of iterative",
-          "step_norm": "step-wise 2D normalisation, no scale module"}
+          "step_norm": "step-wise 2D normalisation, no scale module",
+          "camera_view": "full, view V about the camera axis ±20° (paper)"}
 
 
 def load_rows(path: Path = CONFIGS / "ablations.toml") -> tuple[dict, dict]:

@@ -3,7 +3,9 @@
 #   bash training/make_default_model.sh [DATA_ROOT] [WORK_DIR]
 # DATA_ROOT holds the unpacked Bandai-Namco-Research-Motiondataset-1/ and -2/ (default /work/data);
 # WORK_DIR receives the SequenceSet files, the run and the evaluation (default /work/scratch/h2).
-# One CPU thread, 38 min of training (max_minutes in training/configs/shipped.toml).
+# One CPU thread, ≈ 35 min of training (the budget in training/configs/default.toml: the full method).
+# The equal-budget comparison with the Chen-style baseline of assets/MODEL_CARD.md is
+#   python -m training.ablations --rows chen_baseline,full --full-budget --out "$WORK/long"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-/work/data}
@@ -11,7 +13,7 @@ WORK=${2:-/work/scratch/h2}
 PY=${PYTHON:-.venv/bin/python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 RUN="$WORK/runs/default"
-ARGS=(--config training/configs/shipped.toml --train "$WORK/train.npz" --val "$WORK/val.npz" --out "$RUN")
+ARGS=(--config training/configs/default.toml --train "$WORK/train.npz" --val "$WORK/val.npz" --out "$RUN")
 
 "$PY" -m training.prepare_mocap --data "$DATA" --out "$WORK"
 "$PY" -m training.model_tools flat-init "$WORK/flat_init.pt" "${ARGS[@]}"     # start from the flat pose
