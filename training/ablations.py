@@ -117,6 +117,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", default="", help="comma-separated subset of the rows (default: all)")
     ap.add_argument("--full-budget", action="store_true",
                     help="train each row with default.toml's own budget instead of the [budget] table")
+    ap.add_argument("--seed", type=int, default=None, help="train every row with this seed (default: the config's)")
     args = ap.parse_args(argv)
     from training.train import main as train_main
     budget, rows = load_rows()
@@ -140,6 +141,8 @@ def main(argv=None) -> int:
             t0 = time.time()
             print(f"[{name}] training", flush=True)
             argv = train_args(row, budget, run, args.data)
+            if args.seed is not None:
+                argv += ["--set", f"seed={args.seed}"]
             flat_init(run / "flat_init.pt", argv)  # same start and same sign rule as the default
             if train_main(argv + ["--init", str(run / "flat_init.pt")]) != 0:
                 raise AmbiblendError(f"Training of ablation row '{name}' failed.")
