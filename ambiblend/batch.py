@@ -26,7 +26,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """Arguments after ``--`` (Blender passes its own before it); all of argv when there is none."""
     argv = argv[argv.index("--") + 1:] if "--" in argv else argv
     p = argparse.ArgumentParser(prog="ambiblend/batch.py", description=__doc__.splitlines()[0])
-    p.add_argument("--input", required=True, type=Path, help="a video / keypoint file, or a folder of them")
+    p.add_argument("--input", required=True, type=Path,
+                   help="a video, a keypoint file or a folder of per-frame OpenPose files; or a folder of these")
     p.add_argument("--output", required=True, type=Path, help="folder for the .fbx (and .blend) files")
     p.add_argument("--height", type=float, default=1.70, help="subject height in metres (default 1.70)")
     p.add_argument("--weights", type=Path, default=None, help="lifter checkpoint (default: bundled)")
@@ -45,21 +46,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown export format(s) {', '.join(unknown)}; use fbx, bvh, glb, gltf")
     return args
-
-
-def list_inputs(path: Path) -> list[Path]:
-    """The clip, or the videos and keypoint files directly inside the folder (sorted)."""
-    from ambiblend.core.detect import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
-    from ambiblend.core.errors import AmbiblendError
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise AmbiblendError(f"Input not found: {path}")
-    known = {e.lower() for e in (*VIDEO_EXTENSIONS, *KEYPOINT_EXTENSIONS)}
-    found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in known)
-    if not found:
-        raise AmbiblendError(f"No videos or keypoint files in {path} (looked for {', '.join(sorted(known))}).")
-    return found
 
 
 def make_options(args):
@@ -93,10 +79,11 @@ def process(clip: Path, out_dir: Path, options, model, args) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    from ambiblend.core.detect import list_clips
     from ambiblend.core.errors import AmbiblendError
     from ambiblend.core.pipeline import check_options, load_lifting_model
     try:
-        clips = list_inputs(args.input)
+        clips = list_clips(args.input)
         options = make_options(args)
         check_options(options)
         model = load_lifting_model(options)

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from ambiblend.core.detect import Keypoints2D, load_keypoints, read_input
+from ambiblend.core.detect import Keypoints2D, list_clips, load_keypoints, read_input
 from ambiblend.core.detect.landmarks import BODY_25, COCO_17
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.skeleton import JOINT_INDEX, JOINTS
@@ -80,6 +80,35 @@ def test_openpose_body25_folder_matches_coco_and_picks_best_person(tmp_path):
     np.testing.assert_allclose(kp.xy[2], EXPECTED_XY + [20, 0], atol=1e-9)
     assert kp.filled.tolist() == [False, True, False]
     assert kp.image_size == (int(np.ceil(135 + 20)) + 1, 281)   # estimated from the keypoints
+
+
+def _openpose_frames(folder, n):
+    folder.mkdir(parents=True)
+    for t in range(n):
+        (folder / f"{folder.name}_{t:012d}_keypoints.json").write_text(
+            json.dumps({"people": [{"pose_keypoints_2d": flat(BODY_25, 25, shift=t)}]}))
+
+
+def test_list_clips_treats_openpose_frame_folders_as_one_clip(tmp_path):
+    # OpenPose's --write_json output for one video is a folder of per-frame files: one clip.
+    _openpose_frames(tmp_path / "walk", 3)
+    assert list_clips(tmp_path / "walk") == [tmp_path / "walk"]
+    assert read_input(list_clips(tmp_path / "walk")[0]).num_frames == 3
+    # A folder of clips: videos, keypoint files and such sub-folders, each once; loose per-frame
+    # files and unrelated sub-folders and files are not clips.
+    root = tmp_path / "shoot"
+    _openpose_frames(root / "jump", 2)
+    (root / "notes").mkdir()
+    (root / "notes" / "a.txt").write_text("x")
+    (root / "b.mp4").write_bytes(b"")
+    (root / "a.npz").write_bytes(b"")
+    (root / "readme.txt").write_text("x")
+    (root / "stray_000000000000_keypoints.json").write_text('{"people": []}')
+    assert list_clips(root) == [root / "a.npz", root / "b.mp4", root / "jump"]
+    with pytest.raises(AmbiblendError, match="No videos, keypoint files or OpenPose folders in"):
+        list_clips(root / "notes")
+    with pytest.raises(AmbiblendError, match="Input not found"):
+        list_clips(tmp_path / "missing")
 
 
 def test_openpose_single_file_is_one_frame(tmp_path):

@@ -1,6 +1,7 @@
 """Re-run the paper's ablations (Table 3, Table 4, Fig. 6) on our data, one row each.
 
     python -m training.ablations [--rows full,chen_baseline] [--out runs/ablations] [--full-budget]
+                                 [--seed N] [--set KEY=VALUE ...]
 
 Every row trains ``training/configs/default.toml`` + the row's keys + the shared ``[budget]``
 of ``training/configs/ablations.toml`` (same architecture, data and number of training pairs),
@@ -118,6 +119,8 @@ def main(argv=None) -> int:
     ap.add_argument("--full-budget", action="store_true",
                     help="train each row with default.toml's own budget instead of the [budget] table")
     ap.add_argument("--seed", type=int, default=None, help="train every row with this seed (default: the config's)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config key in every row, as training.train --set (repeatable)")
     args = ap.parse_args(argv)
     from training.train import main as train_main
     budget, rows = load_rows()
@@ -143,6 +146,8 @@ def main(argv=None) -> int:
             argv = train_args(row, budget, run, args.data)
             if args.seed is not None:
                 argv += ["--set", f"seed={args.seed}"]
+            for override in args.set:  # after the row's keys, so it wins
+                argv += ["--set", override]
             flat_init(run / "flat_init.pt", argv)  # same start and same sign rule as the default
             if train_main(argv + ["--init", str(run / "flat_init.pt")]) != 0:
                 raise AmbiblendError(f"Training of ablation row '{name}' failed.")

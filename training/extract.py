@@ -9,8 +9,9 @@ dropped here: each contiguous run of detected frames (at least ``--min-length`` 
 sequence, named ``<video>/<first>-<last>`` (frame numbers, inclusive), grouped by video. Poses are
 pixels with MediaPipe's per-joint confidence (0 for joints filled inside a detected frame).
 All inputs must share one frame rate (within 1 %), since the temporal losses pair frames by index.
-A folder is read non-recursively, video files only; a video without a person there is skipped
-with a message, but the run fails if nothing at all is extracted.
+A folder is read as the batch script reads it (``list_clips``: its videos, keypoint files and
+per-frame OpenPose folders); a clip without a person there is skipped with a message, but the run
+fails if nothing at all is extracted.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import numpy as np
 if __package__ in (None, ""):  # allow `python training/extract.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ambiblend.core.detect import VIDEO_EXTENSIONS, Keypoints2D, read_input
+from ambiblend.core.detect import Keypoints2D, list_clips, read_input
 from ambiblend.core.errors import AmbiblendError
 from training.data.sequences import SequenceSet
 
@@ -36,18 +37,6 @@ def detected_runs(filled: np.ndarray, min_length: int) -> list[tuple[int, int]]:
     seen = np.concatenate([[False], ~np.asarray(filled, dtype=bool), [False]])
     edges = np.flatnonzero(np.diff(seen.astype(np.int8)))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_length]
-
-
-def list_inputs(path: Path) -> list[Path]:
-    """A file → [it]; a folder → its video files, sorted by name."""
-    if not path.exists():
-        raise AmbiblendError(f"Input not found: {path}")
-    if path.is_file():
-        return [path]
-    videos = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
-    if not videos:
-        raise AmbiblendError(f"The folder {path.name} holds no video files ({', '.join(VIDEO_EXTENSIONS)}).")
-    return videos
 
 
 def to_sequence_set(clips: list[Keypoints2D], min_length: int = MIN_LENGTH) -> SequenceSet:
@@ -72,12 +61,12 @@ def to_sequence_set(clips: list[Keypoints2D], min_length: int = MIN_LENGTH) -> S
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--input", type=Path, required=True, help="video, keypoint file, or folder of videos")
+    ap.add_argument("--input", type=Path, required=True, help="video, keypoint file, OpenPose folder, or a folder of these")
     ap.add_argument("--out", type=Path, required=True, help="SequenceSet .npz to write")
     ap.add_argument("--min-length", type=int, default=MIN_LENGTH, help="shortest run of frames kept")
     args = ap.parse_args(argv)
     try:
-        inputs = list_inputs(args.input)
+        inputs = list_clips(args.input)
         clips = []
         for path in inputs:
             start = time.perf_counter()

@@ -5,10 +5,10 @@ Files: ``video`` (OpenCV reader), ``mediapipe_pose`` (runner, ``detect_video``),
 ``.npz``), ``gaps`` (interpolation of missing frames/joints), ``inputs`` (``read_input``).
 MediaPipe is imported only when a video is detected, so keypoint files work without it.
 """
-from .inputs import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS, read_input
+from .inputs import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS, list_clips, read_input
 from .keypoint_files import load_keypoints
 from .keypoints import Keypoints2D
 from .mediapipe_pose import DetectionCancelled, detect_video
 
-__all__ = ["Keypoints2D", "detect_video", "load_keypoints", "read_input", "DetectionCancelled",
+__all__ = ["Keypoints2D", "detect_video", "load_keypoints", "read_input", "list_clips", "DetectionCancelled",
            "VIDEO_EXTENSIONS", "KEYPOINT_EXTENSIONS"]

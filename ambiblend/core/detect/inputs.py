@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import AmbiblendError
-from .keypoint_files import load_keypoints
+from .keypoint_files import is_openpose_folder, load_keypoints
 from .keypoints import Keypoints2D
 from .mediapipe_pose import detect_video
 
@@ -28,3 +28,31 @@ def read_input(path, progress=None) -> Keypoints2D:
         return detect_video(path, progress=progress)
     raise AmbiblendError(f"{path.name}: unsupported input type '{suffix}'. Use a video "
                          f"({', '.join(VIDEO_EXTENSIONS)}) or a keypoint file ({', '.join(KEYPOINT_EXTENSIONS)}).")
+
+
+def list_clips(path) -> list[Path]:
+    """The clips a batch run processes for ``path``, sorted.
+
+    A file is one clip; so is a folder of per-frame OpenPose files. Any other folder holds clips:
+    the videos and keypoint files directly inside it, and its sub-folders of per-frame OpenPose
+    files (OpenPose writes one such folder per video). Per-frame OpenPose files lying loose in a
+    folder of clips are frames, not clips, and are skipped.
+    """
+    path = Path(path)
+    if path.is_file() or is_openpose_folder(path):
+        return [path]
+    if not path.is_dir():
+        raise AmbiblendError(f"Input not found: {path}")
+    known = {e.lower() for e in (*VIDEO_EXTENSIONS, *KEYPOINT_EXTENSIONS)}
+    found = sorted(p for p in path.iterdir()
+                   if (p.is_file() and p.suffix.lower() in known and not _is_openpose_frame(p))
+                   or is_openpose_folder(p))
+    if not found:
+        raise AmbiblendError(f"No videos, keypoint files or OpenPose folders in {path} "
+                             f"(looked for {', '.join(sorted(known))}).")
+    return found
+
+
+def _is_openpose_frame(path: Path) -> bool:
+    """A single per-frame OpenPose .json (``*_keypoints.json`` by OpenPose's naming)."""
+    return path.suffix.lower() == ".json" and path.name.lower().endswith("_keypoints.json")

@@ -139,8 +139,30 @@ def _natural_key(text: str):
     return [int(s) if s.isdigit() else s for s in re.split(r"(\d+)", text)]
 
 
+def _json_files(folder: Path) -> list[Path]:
+    """The folder's .json files in natural (frame) order: 2 before 10."""
+    return sorted(folder.glob("*.json"), key=lambda p: _natural_key(p.name))
+
+
+def is_openpose_folder(path) -> bool:
+    """True for a folder of per-frame OpenPose files (OpenPose's ``--write_json`` output): one
+    clip, not a folder of clips. Decided on its first .json file; videos in it say otherwise."""
+    from .inputs import VIDEO_EXTENSIONS
+    path = Path(path)
+    if not path.is_dir() or any(p.suffix.lower() in VIDEO_EXTENSIONS for p in path.iterdir()):
+        return False
+    files = _json_files(path)
+    if not files:
+        return False
+    try:
+        data = json.loads(files[0].read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("people"), list)
+
+
 def _read_openpose_folder(folder: Path) -> dict:
-    files = sorted(folder.glob("*.json"), key=lambda p: _natural_key(p.name))
+    files = _json_files(folder)
     if not files:
         raise AmbiblendError(f"The folder {folder.name} holds no .json keypoint files.")
     return _frames_to_h36m([_openpose_people(_load_json(f), f.name) for f in files], folder.name)
