@@ -44,6 +44,10 @@ class RecordingLayout:
     def label(self, **kwargs):
         self.log.append(("label", kwargs.get("text", "")))
 
+    def progress(self, factor=0.0, type="BAR", text=""):
+        assert 0.0 <= factor <= 1.0 and type in ("BAR", "RING"), (factor, type)
+        self.log.append(("progress", text))
+
     def separator(self, **kwargs):
         pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bpy.types import Panel
 
 from .dependencies import requirement_message
+from .operators import AMBI_OT_lift_video, job_status
 from .prefs import get_preferences
 
 
@@ -39,7 +40,11 @@ class AMBI_PT_main(Panel):
         sub.prop(settings, "fix_bone_lengths")
         sub.prop(settings, "ground")
         sub.prop(settings, "lock_feet")
-        layout.operator("ambiblend.lift_video", icon="ARMATURE_DATA")
+        job = AMBI_OT_lift_video.running
+        if job is None:
+            layout.operator("ambiblend.lift_video", icon="ARMATURE_DATA")
+        else:  # a lift runs on its worker thread (the operator's modal timer redraws this panel)
+            layout.progress(factor=job.fraction, type="BAR", text=job_status(job))
         layout.operator("ambiblend.export_fbx", icon="EXPORT")
 
 
