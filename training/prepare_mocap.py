@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # allow `python training/prepare_mocap.py`
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.model import project
 from ambiblend.core.mocap.bvh import load_h36m
-from training.data.mocap import detector_like, random_camera, eval_cameras, vary_bones
+from training.data.mocap import PROPORTIONS, detector_like, eval_cameras, random_camera, vary_bones
 from training.data.sequences import SequenceSet
 
 DATASETS = ("Bandai-Namco-Research-Motiondataset-1", "Bandai-Namco-Research-Motiondataset-2")
@@ -71,7 +71,7 @@ def list_clips(data_root: Path, limit: int | None = None) -> list[tuple[Path, st
     return clips[:limit] if limit else clips
 
 
-def build(clips, stride: int, train_views: int) -> dict[str, dict[str, list]]:
+def build(clips, stride: int, train_views: int, proportions: str = "mocap") -> dict[str, dict[str, list]]:
     """Run every clip through its split's camera protocol; returns per-output lists."""
     outs = {k: {"2d": [], "3d": [], "conf": [], "names": [], "groups": []}
             for k in ("train", "val", "val_detector", "test", "test_detector")}
@@ -84,7 +84,7 @@ def build(clips, stride: int, train_views: int) -> dict[str, dict[str, list]]:
         if split == "train":
             rng = np.random.default_rng([SEED_TRAIN, i])
             for v in range(train_views):
-                body = vary_bones(world, rng)
+                body = vary_bones(world, rng, proportions)
                 cam = random_camera(body, rng)
                 _append(outs["train"], project(cam.to_camera(body)), None, None, f"{path.stem}/r{v}", content)
             continue
@@ -118,13 +118,16 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=Path("/work/scratch/h2"))
     ap.add_argument("--stride", type=int, default=2, help="keep every n-th frame (30 fps / n)")
     ap.add_argument("--train-views", type=int, default=4, help="random cameras per training clip")
+    ap.add_argument("--train-proportions", choices=sorted(PROPORTIONS), default="mocap",
+                    help="body proportions of the training skeletons (training.data.mocap.PROPORTIONS); "
+                         "val/test always use 'mocap'")
     ap.add_argument("--limit", type=int, default=None, help="first n clips only (smoke tests)")
     args = ap.parse_args(argv)
     t0 = time.time()
     clips = list_clips(args.data, args.limit)
     print(f"{len(clips)} clips: " + ", ".join(f"{s} {sum(c[2] == s for c in clips)}"
                                              for s in ("train", "val", "test")), flush=True)
-    outs = build(clips, args.stride, args.train_views)
+    outs = build(clips, args.stride, args.train_views, args.train_proportions)
     fps = 30.0 / args.stride
     for key, o in outs.items():
         if not o["2d"]:

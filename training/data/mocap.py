@@ -114,15 +114,32 @@ _BONE_GROUPS = {
 }
 
 
-def vary_bones(joints: np.ndarray, rng: np.random.Generator, spread: float = 0.10) -> np.ndarray:
-    """Rescale bone groups of a whole sequence by factors U(1−spread, 1+spread).
+# Proportion ranges for training skeletons: a factor U(lo, hi) per bone group, relative to the
+# mocap skeleton's own bone. "mocap": ±10 % about the Bandai-Namco skeleton. "wide": also covers
+# the proportions of keypoints a 2D detector puts on a real body. The Bandai-Namco joints are
+# skeletal centres on a narrow frame: per leg length (thigh + shin) its half shoulder width is
+# 0.125, half hip width 0.081, pelvis→mid-shoulders 0.49. Anthropometric tables (Drillis &
+# Contini, as tabled in Winter, Biomechanics and Motor Control of Human Movement) give 0.26,
+# 0.19 (trochanters) and 0.59; MediaPipe's shoulders and hips, triangulated on the Pose2Sim
+# footage (assets/REAL_FOOTAGE.md), sit at 0.23, 0.125 and 0.69. The ranges span the skeleton
+# and these surface landmarks, so the lifter does not read wide shoulders as a turned body.
+PROPORTIONS = {
+    "mocap": {g: (0.9, 1.1) for g in _BONE_GROUPS},
+    "wide": {"thigh": (0.9, 1.1), "shin": (0.9, 1.1), "hip_width": (0.9, 2.2),
+             "shoulder_width": (0.9, 2.2), "torso": (0.9, 1.5), "neck": (0.9, 1.4),
+             "head": (0.9, 1.4), "upper_arm": (0.9, 1.3), "forearm": (0.9, 1.3)},
+}
+
+
+def vary_bones(joints: np.ndarray, rng: np.random.Generator, proportions: str = "mocap") -> np.ndarray:
+    """Rescale bone groups of a whole sequence by factors drawn from ``PROPORTIONS[proportions]``.
 
     joints (F, 17, 3) world → same shape; the pelvis stays put and every bone keeps its
     direction, so the motion is unchanged apart from the body's proportions.
     """
     factor = np.ones(NUM_JOINTS)
-    for children in _BONE_GROUPS.values():
-        f = rng.uniform(1.0 - spread, 1.0 + spread)
+    for group, children in _BONE_GROUPS.items():
+        f = rng.uniform(*PROPORTIONS[proportions][group])
         for name in children:
             factor[JOINT_INDEX[name]] = f
     out = joints.copy()

@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from ambiblend.core.errors import AmbiblendError
-from ambiblend.core.skeleton import JOINT_INDEX, bone_lengths, bone_vectors
+from ambiblend.core.skeleton import BONES, JOINT_INDEX, JOINTS, bone_lengths, bone_vectors
 from ambiblend.core.lift.model import project
 from training.data.mocap import (FOCAL_MM, FRAME_SHORT_MM, detector_like, look_at,
-                                 place_camera, random_camera, eval_cameras, vary_bones)
+                                 place_camera, random_camera, eval_cameras, vary_bones,
+                                 PROPORTIONS, _BONE_GROUPS)
 from training.data.sequences import SequenceSet
 from training import prepare_mocap
 
@@ -94,6 +95,21 @@ def test_vary_bones_keeps_directions_and_symmetry_within_ten_percent():
     v = bone_vectors(varied) / bone_lengths(varied)[..., None]
     np.testing.assert_allclose(u, v, atol=1e-12)
     np.testing.assert_allclose(varied[:, 0], body[:, 0], atol=1e-12)
+
+
+def test_wide_proportions_widen_shoulders_and_hips_only_within_their_ranges():
+    body = standing_person()
+    rng = np.random.default_rng(5)
+    names = [JOINTS[c] for c, _ in BONES]          # the joint each bone ends at
+    ratios = np.array([bone_lengths(vary_bones(body, rng, "wide"))[0] / bone_lengths(body)[0]
+                       for _ in range(400)])
+    for group, (lo, hi) in PROPORTIONS["wide"].items():
+        cols = [names.index(n) for n in _BONE_GROUPS[group]]
+        r = ratios[:, cols]
+        assert (r >= lo - 1e-9).all() and (r <= hi + 1e-9).all(), group
+        assert r.max() - r.min() > 0.8 * (hi - lo), group         # the whole range is drawn
+    shoulders = ratios[:, names.index("left_shoulder")]
+    assert shoulders.mean() > 1.4 and ratios[:, names.index("left_knee")].mean() < 1.05
 
 
 def test_detector_like_noise_matches_its_documented_model():
