@@ -20,6 +20,7 @@ import csv
 import os
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -285,8 +286,12 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
         losses, step, stopped = run_epoch(nets, cfg, poses, sampler, gen, step, deadline, device, world, bar,
                                           scale_frozen=epoch < cfg.scale_warmup)
         lr = scheds["lifter"].get_last_lr()[0]
-        for s in scheds.values():
-            s.step()
+        with warnings.catch_warnings():
+            # A part that took no step this epoch (frozen scale module, a tiny run) still decays
+            # its lr on the per-epoch schedule; torch warns about that order, which is intended.
+            warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)`")
+            for s in scheds.values():
+                s.step()
         epoch += 1
         if rank != 0:
             continue
