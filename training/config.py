@@ -77,6 +77,7 @@ class TrainConfig:
     iterative: bool = True            # lifter n times then scale once; False = joint training
     lifter_steps: int = 4             # n
     scale_warmup: int = 0             # epochs with Φ_S held at its start (S = μ) while Φ_G takes every step [choice]
+    sign_check_epochs: int = 0        # after each of the first n epochs, flip the lifter's depth sign when its mirror scores better on validation [choice]
     epochs: int = 200
     batch: int = 1024                 # frame pairs per step (each pair = 2 frames)
     samples_per_epoch: int = 0        # pairs per epoch; 0 = number of training frames

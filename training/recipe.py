@@ -46,6 +46,18 @@ def model_args(cfg: TrainConfig) -> dict:
             "scale_on": cfg.scale_mode}
 
 
+@torch.no_grad()
+def flip_depth_(nets: Nets) -> None:
+    """Mirror the lifter in place: every depth offset d becomes −d (negated output layer, and
+    Adam's first moments with it, so the next steps continue the mirrored run). Exact: flipping
+    twice restores every bit."""
+    for p in nets.lifter.mlp.out.parameters():
+        p.neg_()
+        state = nets.opt_lifter.state.get(p, {})
+        if "exp_avg" in state:
+            state["exp_avg"].neg_()
+
+
 def build_nets(cfg: TrainConfig, device) -> Nets:
     args = model_args(cfg)
     scale = ScaleNet(**args["scale"]).to(device)

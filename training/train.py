@@ -220,7 +220,29 @@ def log_columns(cfg: TrainConfig, has_val: bool) -> list[str]:
     losses = [k for k, on in (("2d", cfg.use_2d), ("3d", cfg.use_3d), ("tmc", cfg.use_tmc), ("adv", cfg.use_adv),
                               ("disc", cfg.use_adv), ("kl", cfg.use_kl), ("bone", cfg.use_bone)) if on]
     vals = ["val_mpjpe", "val_n_mpjpe", "val_pmpjpe"] if has_val else []
-    return ["epoch", "seconds", "lr"] + losses + vals
+    flips = ["flipped"] if has_val and cfg.sign_check_epochs else []
+    return ["epoch", "seconds", "lr"] + losses + vals + flips
+
+
+def sign_check(nets, cfg, constant, device, val, rank, world) -> bool:
+    """Early in training the lifter can settle on the mirrored depth (a pose reflected through the
+    image plane reprojects to the same 2D); choose_sign would fix the sign at the end, but by then
+    the run has spent its budget in the mirrored basin, which trains worse. So: score the mirror
+    on validation (rank 0) and flip when it is better. → whether the lifter was flipped."""
+    flip = False
+    if rank == 0:
+        before = validate(nets, cfg, constant, device, val)["val_pmpjpe"]
+        recipe.flip_depth_(nets)
+        flip = validate(nets, cfg, constant, device, val)["val_pmpjpe"] < before
+        if not flip:
+            recipe.flip_depth_(nets)
+    if world > 1:  # every rank takes the same decision
+        flag = torch.tensor([float(flip)], device=device)
+        dist.broadcast(flag, 0)
+        if rank > 0 and flag.item() > 0:
+            recipe.flip_depth_(nets)
+        flip = flag.item() > 0
+    return flip
 
 
 def val_subset(path: str, limit: int) -> SequenceSet | None:
@@ -293,10 +315,15 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
             for s in scheds.values():
                 s.step()
         epoch += 1
+        flipped = None
+        if cfg.val and epoch <= cfg.sign_check_epochs:
+            flipped = int(sign_check(nets, cfg, constant, device, val, rank, world))
         if rank != 0:
             continue
         row = {"epoch": epoch, "seconds": round(time.monotonic() - t0, 2), "lr": lr, **losses,
                **validate(nets, cfg, constant, device, val)}
+        if flipped is not None:
+            row["flipped"] = flipped
         history.append(row)
         with open(out / "log.csv", "a", newline="", encoding="utf-8") as f:
             csv.DictWriter(f, columns, extrasaction="ignore").writerow(row)

@@ -134,3 +134,34 @@ def test_evaluate_cli_writes_report(data, tmp_path):
     assert evaluate.main(["--weights", str(tmp_path / "run" / "model.pt"), "--data", str(tmp_path / "no3d.npz"),
                           "--out", str(tmp_path / "eval2")]) == 2
     assert not (tmp_path / "eval2").exists()
+
+
+def test_sign_check_flips_a_mirrored_lifter_back_and_leaves_a_good_one_alone(data, tmp_path):
+    from training import recipe
+    torch.set_num_threads(1)
+    train.train(cfg(data, tmp_path / "base", epochs=4))
+    trained = read_checkpoint(tmp_path / "base" / "model.pt")
+    c = cfg(data, tmp_path / "x")
+    nets = recipe.build_nets(c, "cpu")
+    nets.lifter.load_state_dict(trained["state_dict"]["lifter"])
+    nets.scale.load_state_dict(trained["state_dict"]["scale"])
+    val = train.val_subset(c.val, 0)
+    good = {k: v.clone() for k, v in nets.lifter.state_dict().items()}
+    assert not train.sign_check(nets, c, None, "cpu", val, 0, 1)        # already the better sign
+    assert all(torch.equal(v, good[k]) for k, v in nets.lifter.state_dict().items())
+    recipe.flip_depth_(nets)                                             # now the mirrored lifter
+    assert train.validate(nets, c, None, "cpu", val)["val_pmpjpe"] > trained["metrics"]["val_pmpjpe"]
+    assert train.sign_check(nets, c, None, "cpu", val, 0, 1)
+    assert all(torch.equal(v, good[k]) for k, v in nets.lifter.state_dict().items())
+
+
+def test_sign_check_without_a_flip_changes_nothing_in_the_run(data, tmp_path):
+    torch.set_num_threads(1)
+    plain = train.train(cfg(data, tmp_path / "a", epochs=2))
+    checked = train.train(cfg(data, tmp_path / "b", epochs=2, sign_check_epochs=2))
+    assert [h["flipped"] for h in checked["history"]] == [0, 0]
+    assert "flipped" in open(tmp_path / "b" / "log.csv").readline()
+    a, b = read_checkpoint(tmp_path / "a" / "last.pt"), read_checkpoint(tmp_path / "b" / "last.pt")
+    for k, v in a["state_dict"]["lifter"].items():
+        assert torch.equal(v, b["state_dict"]["lifter"][k]), k
+    assert plain["history"][-1]["val_pmpjpe"] == checked["history"][-1]["val_pmpjpe"]
