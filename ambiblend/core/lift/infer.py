@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from ..errors import AmbiblendError
-from ..skeleton import NUM_JOINTS, ROOT
+from ..geometry import rotation_about_axis
+from ..skeleton import NUM_JOINTS, ROOT, THORAX
 from .checkpoint import LiftingModel
 from .model import depth_to_3d
 from .normalize import normalize
@@ -25,16 +26,37 @@ class LiftResult:
         from the camera). Multiply by a metric scale (see ``scale.trajectory``) for metres.
     scale: (T,) the scale module's S_2D per frame (1.0 everywhere when it is disabled).
     norm_factor: (T,) the 2D normalisation divisor of each frame (input units).
+    roll: the in-image angle (radians) the clip was turned by before lifting (see ``roll_angle``).
     """
     joints: np.ndarray
     scale: np.ndarray
     norm_factor: np.ndarray
+    roll: float = 0.0
+
+
+def roll_angle(xy: np.ndarray) -> float:
+    """How far the clip's mean pelvis→thorax direction leans in the image, in radians (0 = the
+    thorax straight above the pelvis, image y down; positive = leaning towards +x).
+    (T, 17, 2) → angle. The mean of unit vectors: it turns with the image (a median would not),
+    and one bad frame moves it by at most 1/T of a unit."""
+    v = xy[:, THORAX] - xy[:, ROOT]
+    v = (v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)).mean(axis=0)
+    return float(np.arctan2(v[0], -v[1]))
 
 
 @torch.no_grad()
 def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = True,
-                  batch: int = 8192) -> LiftResult:
-    """xy: (T, 17, 2) 2D joints of one clip (pixels or camera units, no NaNs) → LiftResult."""
+                  batch: int = 8192, upright: bool = True) -> LiftResult:
+    """xy: (T, 17, 2) 2D joints of one clip (pixels or camera units, no NaNs) → LiftResult.
+
+    upright: the lifter is trained on level cameras, where a standing body's torso is vertical in
+    the image. A camera rolled about its optical axis (a tilted phone, a portrait rig) or a clip
+    in which the subject leans throughout shows a tilted torso, which the lifter misreads as a
+    lean in depth (on the Pose2Sim footage two views lost 70 mm PMPJPE to it). So the clip is
+    turned in the image plane until its mean torso direction is upright, lifted, and the 3D turned back
+    about the optical axis: exact for root-relative joints under a pinhole camera, so only the
+    lifter's input changes. Per clip, not per frame: the motion's own leaning is kept.
+    """
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[1:] != (NUM_JOINTS, 2):
         raise AmbiblendError(f"Expected 2D keypoints of shape (T, {NUM_JOINTS}, 2), got {xy.shape}.")
@@ -42,7 +64,9 @@ def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = 
         raise AmbiblendError("The clip has no frames to lift.")
     if not np.isfinite(xy).all():
         raise AmbiblendError("The 2D keypoints contain NaN or infinite values; fill gaps before lifting.")
-    pose, factor = normalize(xy, model.norm_mode, model.norm_constant, model.root_depth)
+    roll = roll_angle(xy) if upright else 0.0
+    turn = rotation_about_axis((0.0, 0.0, 1.0), -roll)   # about the optical axis (camera z)
+    pose, factor = normalize(xy @ turn[:2, :2].T, model.norm_mode, model.norm_constant, model.root_depth)
     joints, scales = [], []
     for start in range(0, len(pose), batch):
         x = torch.from_numpy(pose[start:start + batch]).to(model.device)
@@ -56,5 +80,6 @@ def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = 
             rel = j3d - j3d[:, ROOT:ROOT + 1]
         joints.append(rel.cpu().numpy())
         scales.append(s.cpu().numpy())
-    return LiftResult(joints=np.concatenate(joints).astype(np.float64),
-                      scale=np.concatenate(scales).astype(np.float64), norm_factor=factor)
+    joints = np.concatenate(joints).astype(np.float64) @ turn   # turn back (row vectors: R⁻¹ = Rᵀ)
+    return LiftResult(joints=joints, scale=np.concatenate(scales).astype(np.float64),
+                      norm_factor=factor, roll=roll)
