@@ -154,6 +154,15 @@ def init_from(path, nets: recipe.Nets) -> dict:
     except RuntimeError as exc:
         raise AmbiblendError(f"--init {Path(path).name} does not fit the configured networks "
                              f"(match --width/--lifter-blocks/--scale-blocks to it): {str(exc).splitlines()[0]}") from exc
+    # A fresh Φ_D against a trained lifter overfits a small set of the user's clips within steps
+    # (assets/REAL_FOOTAGE.md); weights that carry their own Φ_D continue the same game instead.
+    disc = data.get("discriminator")
+    if disc is not None:
+        try:
+            nets.disc.load_state_dict(disc)
+        except RuntimeError:
+            print(f"note: the discriminator in {Path(path).name} does not fit --disc-blocks/--width; "
+                  "Φ_D starts fresh.")
     return data["normalization"]
 
 
@@ -332,6 +341,7 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
             best = row.get("val_pmpjpe", best)
             save_checkpoint(out / "model.pt", nets.scale, nets.lifter, recipe.model_args(cfg),
                             normalization_entry(cfg, constant), config=cfg.to_dict(),
+                            discriminator=nets.disc.state_dict(),  # for --init fine-tuning; the add-on ignores it
                             git_revision=git_revision(), metrics={**row, "selected": "best val PMPJPE" if val else "last"})
         save_run(out / "last.pt", nets, cfg, constant, scheds, gen, epoch, step, history, best, metrics=row)
         from training.plots import plot_losses

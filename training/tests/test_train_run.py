@@ -74,6 +74,11 @@ def test_init_from_weights_and_iterative_off(data, tmp_path):
     ft = read_checkpoint(tmp_path / "ft" / "model.pt")
     w0, w1 = base["state_dict"]["lifter"]["mlp.out.weight"], ft["state_dict"]["lifter"]["mlp.out.weight"]
     assert torch.allclose(w0, w1, atol=1e-6)  # started from the given weights (lr ≈ 0)
+    # Φ_D came with the weights too: with its lr ≈ 0 it is still the base run's discriminator.
+    c = cfg(data, tmp_path / "ft_d", epochs=1, init=str(tmp_path / "base" / "model.pt"), disc_lr=1e-12)
+    train.train(c)
+    d0, d1 = base["discriminator"], read_checkpoint(tmp_path / "ft_d" / "model.pt")["discriminator"]
+    assert all(torch.allclose(d0[k].float(), d1[k].float(), atol=1e-6) for k in d0 if k.endswith(("weight", "bias")))  # BN running stats move
     with pytest.raises(AmbiblendError, match="does not fit the configured networks"):
         train.train(cfg(data, tmp_path / "bad", epochs=1, init=str(tmp_path / "base" / "model.pt"), width=48))
 
