@@ -4,7 +4,8 @@ import pytest
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.multiview.calibration import Camera
-from ambiblend.core.multiview.triangulate import FLIP_GROUPS, dlt, reject_jumps, triangulate
+from ambiblend.core.multiview.triangulate import dlt, reject_jumps, triangulate
+from ambiblend.core.skeleton import FLIP_GROUPS
 from ambiblend.core.skeleton import FLIP_PERMUTATION, JOINT_INDEX, NUM_JOINTS, PARENTS
 
 TOL = 1e-6  # metres: exact data must come back to rounding

@@ -51,6 +51,13 @@ FLIP_PERMUTATION: tuple[int, ...] = tuple(
     for i, n in enumerate(JOINTS)
 )
 
+# Left/right joint pairs that a detector swaps together (legs with the hips, arms with the
+# shoulders): the units of the multi-view and the single-view swap repairs.
+_SIDES = ("hip", "knee", "ankle"), ("shoulder", "elbow", "wrist")
+FLIP_GROUPS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(JOINT_INDEX[f"{side}_{part}"] for part in parts for side in ("left", "right"))
+    for parts in _SIDES)
+
 # Joints of the feet, used by contact detection and foot locking.
 FEET = (JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"])
 

@@ -24,18 +24,13 @@ from itertools import combinations
 import numpy as np
 
 from ..errors import AmbiblendError
-from ..skeleton import FLIP_PERMUTATION, JOINT_INDEX, NUM_JOINTS
+from ..skeleton import FLIP_GROUPS, FLIP_PERMUTATION, NUM_JOINTS
 from .calibration import Camera
 
 MAX_EXHAUSTIVE_VIEWS = 8  # 247 subsets: still cheap; beyond that the search would explode
 DEFAULT_MIN_CONF = 0.3  # MediaPipe visibility below this is mostly a guess for an occluded joint
 DEFAULT_INLIER_PX = 40.0  # ~2 % of a 1920-pixel frame; MediaPipe + calibration give ~10-20 px
 
-# Left/right joint pairs that flip together when a detector swaps sides in one view.
-_SIDES = ("hip", "knee", "ankle"), ("shoulder", "elbow", "wrist")
-FLIP_GROUPS = tuple(
-    tuple(JOINT_INDEX[f"{side}_{part}"] for part in parts for side in ("left", "right"))
-    for parts in _SIDES)
 
 
 @dataclass
