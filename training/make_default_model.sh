@@ -15,7 +15,9 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 RUN="$WORK/runs/default"
 ARGS=(--config training/configs/default.toml --train "$WORK/train.npz" --val "$WORK/val.npz" --out "$RUN")
 
-"$PY" -m training.prepare_mocap --data "$DATA" --out "$WORK"
+# PROPORTIONS=wide: training skeletons with detector-like shoulders/hips (assets/MODEL_CARD.md,
+# "Wide body proportions"; not the shipped model's setting).
+"$PY" -m training.prepare_mocap --data "$DATA" --out "$WORK" --train-proportions "${PROPORTIONS:-mocap}"
 "$PY" -m training.model_tools flat-init "$WORK/flat_init.pt" "${ARGS[@]}"     # start from the flat pose
 "$PY" -m training.train "${ARGS[@]}" --init "$WORK/flat_init.pt"
 "$PY" -m training.model_tools choose-sign "$RUN/model.pt" "$WORK/val.npz" "$WORK/model.pt"  # val only
