@@ -233,25 +233,29 @@ def log_columns(cfg: TrainConfig, has_val: bool) -> list[str]:
     return ["epoch", "seconds", "lr"] + losses + vals + flips
 
 
-def sign_check(nets, cfg, constant, device, val, rank, world) -> bool:
+def sign_check(nets, cfg, constant, device, val, rank, world) -> tuple[bool, dict]:
     """Early in training the lifter can settle on the mirrored depth (a pose reflected through the
     image plane reprojects to the same 2D); choose_sign would fix the sign at the end, but by then
     the run has spent its budget in the mirrored basin, which trains worse. So: score the mirror
-    on validation (rank 0) and flip when it is better. → whether the lifter was flipped."""
-    flip = False
+    on validation (rank 0) and flip when it is better. → (whether the lifter was flipped, the
+    validation metrics of the lifter kept — on rank 0; {} elsewhere), so the epoch's log row
+    need not validate a third time."""
+    flip, kept = False, {}
     if rank == 0:
-        before = validate(nets, cfg, constant, device, val)["val_pmpjpe"]
+        as_trained = validate(nets, cfg, constant, device, val)
         recipe.flip_depth_(nets)
-        flip = validate(nets, cfg, constant, device, val)["val_pmpjpe"] < before
+        mirrored = validate(nets, cfg, constant, device, val)
+        flip = mirrored["val_pmpjpe"] < as_trained["val_pmpjpe"]
         if not flip:
             recipe.flip_depth_(nets)
+        kept = mirrored if flip else as_trained
     if world > 1:  # every rank takes the same decision
         flag = torch.tensor([float(flip)], device=device)
         dist.broadcast(flag, 0)
         if rank > 0 and flag.item() > 0:
             recipe.flip_depth_(nets)
         flip = flag.item() > 0
-    return flip
+    return flip, kept
 
 
 def val_subset(path: str, limit: int) -> SequenceSet | None:
@@ -324,15 +328,15 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
             for s in scheds.values():
                 s.step()
         epoch += 1
-        flipped = None
+        checked = None   # (flipped, val metrics of the kept lifter) after a sign check
         if cfg.val and epoch <= cfg.sign_check_epochs:
-            flipped = int(sign_check(nets, cfg, constant, device, val, rank, world))
+            checked = sign_check(nets, cfg, constant, device, val, rank, world)
         if rank != 0:
             continue
         row = {"epoch": epoch, "seconds": round(time.monotonic() - t0, 2), "lr": lr, **losses,
-               **validate(nets, cfg, constant, device, val)}
-        if flipped is not None:
-            row["flipped"] = flipped
+               **(checked[1] if checked else validate(nets, cfg, constant, device, val))}
+        if checked:
+            row["flipped"] = int(checked[0])
         history.append(row)
         with open(out / "log.csv", "a", newline="", encoding="utf-8") as f:
             csv.DictWriter(f, columns, extrasaction="ignore").writerow(row)

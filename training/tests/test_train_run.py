@@ -152,12 +152,16 @@ def test_sign_check_flips_a_mirrored_lifter_back_and_leaves_a_good_one_alone(dat
     nets.scale.load_state_dict(trained["state_dict"]["scale"])
     val = train.val_subset(c.val, 0)
     good = {k: v.clone() for k, v in nets.lifter.state_dict().items()}
-    assert not train.sign_check(nets, c, None, "cpu", val, 0, 1)        # already the better sign
+    flip, kept = train.sign_check(nets, c, None, "cpu", val, 0, 1)
+    assert not flip                                                      # already the better sign
     assert all(torch.equal(v, good[k]) for k, v in nets.lifter.state_dict().items())
+    assert kept == train.validate(nets, c, None, "cpu", val)             # the kept lifter's metrics
     recipe.flip_depth_(nets)                                             # now the mirrored lifter
     assert train.validate(nets, c, None, "cpu", val)["val_pmpjpe"] > trained["metrics"]["val_pmpjpe"]
-    assert train.sign_check(nets, c, None, "cpu", val, 0, 1)
+    flip, kept = train.sign_check(nets, c, None, "cpu", val, 0, 1)
+    assert flip
     assert all(torch.equal(v, good[k]) for k, v in nets.lifter.state_dict().items())
+    assert kept == train.validate(nets, c, None, "cpu", val)
 
 
 def test_sign_check_without_a_flip_changes_nothing_in_the_run(data, tmp_path):
