@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import AmbiblendError
-from .keypoint_files import is_openpose_folder, load_keypoints
+from .keypoint_files import holds_openpose_frames, load_keypoints
 from .keypoints import Keypoints2D
 from .mediapipe_pose import detect_video
 
@@ -51,6 +51,15 @@ def list_clips(path) -> list[Path]:
         raise AmbiblendError(f"No videos, keypoint files or OpenPose folders in {path} "
                              f"(looked for {', '.join(sorted(known))}).")
     return found
+
+
+def is_openpose_folder(path) -> bool:
+    """True for a folder of per-frame OpenPose files (OpenPose's ``--write_json`` output): one
+    clip, not a folder of clips. Decided on its first .json file; videos in it say otherwise."""
+    path = Path(path)
+    if not path.is_dir() or any(p.suffix.lower() in VIDEO_EXTENSIONS for p in path.iterdir()):
+        return False
+    return holds_openpose_frames(path)
 
 
 def _is_openpose_frame(path: Path) -> bool:

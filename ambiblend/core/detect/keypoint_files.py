@@ -144,14 +144,10 @@ def _json_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json"), key=lambda p: _natural_key(p.name))
 
 
-def is_openpose_folder(path) -> bool:
-    """True for a folder of per-frame OpenPose files (OpenPose's ``--write_json`` output): one
-    clip, not a folder of clips. Decided on its first .json file; videos in it say otherwise."""
-    from .inputs import VIDEO_EXTENSIONS
-    path = Path(path)
-    if not path.is_dir() or any(p.suffix.lower() in VIDEO_EXTENSIONS for p in path.iterdir()):
-        return False
-    files = _json_files(path)
+def holds_openpose_frames(folder: Path) -> bool:
+    """True when the folder's first .json file (frame order) is an OpenPose frame (a dict with a
+    'people' list): the folder is then read as one clip, a frame per file."""
+    files = _json_files(folder)
     if not files:
         return False
     try:
