@@ -16,11 +16,18 @@ Accepted (all in pixels, x right, y down):
 A keypoint with score 0 is missing. Where several people are in a frame, the one with the highest
 summed score is taken. Without ``image_size`` (argument or file), the size is estimated from the
 extent of the keypoints — pass it for a correct root trajectory. Without ``fps``, 30 is assumed.
+
+One rule for every reader: anything wrong inside the user's file (truncated, wrong types, wrong
+shapes) raises ``AmbiblendError`` naming the file and the problem; no other exception escapes
+(``tests/test_keypoint_fuzz.py`` feeds random and mutated files to check it).
 """
 from __future__ import annotations
 
 import json
 import re
+import zipfile
+import zlib
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +40,11 @@ from .landmarks import LAYOUTS, to_h36m
 
 DEFAULT_FPS = 30.0
 _NPZ_KEYS = ("xy", "keypoints", "poses_2d")
+# What a damaged file makes numpy or our parsing raise: turned into an AmbiblendError that names
+# the file, so a batch goes on with its next clip (the explicit checks below give better messages
+# for the cases we know; this is the backstop).
+_MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, EOFError,
+              zipfile.BadZipFile, zlib.error)
 
 
 def load_keypoints(path, image_size=None, fps=None) -> Keypoints2D:
@@ -40,6 +52,13 @@ def load_keypoints(path, image_size=None, fps=None) -> Keypoints2D:
     path = Path(path)
     if not path.exists():
         raise AmbiblendError(f"Keypoint file not found: {path}")
+    try:
+        return _load(path, image_size, fps)
+    except _MALFORMED as exc:
+        raise AmbiblendError(f"{path.name}: malformed keypoint data ({type(exc).__name__}: {exc}).") from exc
+
+
+def _load(path: Path, image_size, fps) -> Keypoints2D:
     if path.is_dir():
         raw = _read_openpose_folder(path)
     elif path.suffix.lower() == ".npz":
@@ -69,30 +88,58 @@ def _read_npz(path: Path) -> dict:
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError) as exc:
+    except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise AmbiblendError(f"{path.name} is not a readable .npz file (damaged or truncated: {exc}).") from exc
+    except (OSError, ValueError) as exc:   # also object arrays, which would need pickle
         raise AmbiblendError(f"{path.name} is not a readable .npz file ({exc}).") from exc
     key = next((k for k in _NPZ_KEYS if k in arrays), None)
     if key is None and len(arrays) == 1:
         key = next(iter(arrays))
     if key is None:
         raise AmbiblendError(f"{path.name} holds no keypoint array (expected one named {', '.join(_NPZ_KEYS)}).")
-    pts = np.asarray(arrays[key], dtype=np.float64)
+    pts = _numeric(arrays[key], key, path.name)
     if pts.ndim != 3 or pts.shape[1] != NUM_JOINTS or pts.shape[2] not in (2, 3) or len(pts) == 0:
         raise AmbiblendError(f"{path.name}: '{key}' has shape {pts.shape}; expected (frames, {NUM_JOINTS}, 2) "
                              f"H36M joints (or (frames, {NUM_JOINTS}, 3) with confidence).")
-    conf = pts[..., 2] if pts.shape[2] == 3 else arrays.get("conf", np.ones(pts.shape[:2]))
+    conf = pts[..., 2] if pts.shape[2] == 3 else _numeric(arrays.get("conf", np.ones(pts.shape[:2])), "conf", path.name)
     xy = pts[..., :2].copy()
-    conf = np.nan_to_num(np.asarray(conf, dtype=np.float64))
+    conf = np.nan_to_num(conf)
     if conf.shape != xy.shape[:2]:
         raise AmbiblendError(f"{path.name}: 'conf' has shape {conf.shape}, expected {xy.shape[:2]}.")
-    size = arrays.get("image_size")
     filled = arrays.get("filled")
-    if filled is not None and filled.shape != xy.shape[:1]:
-        raise AmbiblendError(f"{path.name}: 'filled' has shape {filled.shape}, expected ({len(xy)},).")
+    if filled is not None:
+        filled = _numeric(filled, "filled", path.name)
+        if filled.shape != xy.shape[:1]:
+            raise AmbiblendError(f"{path.name}: 'filled' has shape {filled.shape}, expected ({len(xy)},).")
     return dict(xy=xy, conf=np.clip(conf, 0.0, 1.0), person=_person_mask(xy),
-                filled=None if filled is None else filled.astype(bool),
-                fps=float(arrays["fps"]) if "fps" in arrays else None,
-                image_size=tuple(int(v) for v in size) if size is not None else None)
+                filled=None if filled is None else filled != 0,
+                fps=_npz_fps(arrays, path.name), image_size=_npz_size(arrays, path.name))
+
+
+def _numeric(a, key: str, name: str) -> np.ndarray:
+    """An npz array as float64; text, bytes, objects or complex numbers are refused."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise AmbiblendError(f"{name}: '{key}' holds {a.dtype} data; expected numbers.")
+    return a.astype(np.float64)
+
+
+def _npz_fps(arrays: dict, name: str) -> float | None:
+    if "fps" not in arrays:
+        return None
+    fps = _numeric(arrays["fps"], "fps", name)
+    if fps.size != 1 or not (np.isfinite(fps).all() and fps.item() > 0):
+        raise AmbiblendError(f"{name}: 'fps' must be one positive number, got {fps.tolist()}.")
+    return float(fps.item())
+
+
+def _npz_size(arrays: dict, name: str) -> tuple[int, int] | None:
+    if "image_size" not in arrays:
+        return None
+    size = _numeric(arrays["image_size"], "image_size", name)
+    if size.shape != (2,) or not (np.isfinite(size).all() and (size >= 1).all() and (size < 2**31).all()):
+        raise AmbiblendError(f"{name}: 'image_size' must be (width, height) in pixels, got {size.tolist()}.")
+    return int(size[0]), int(size[1])
 
 
 def _load_json(path: Path):
@@ -102,8 +149,15 @@ def _load_json(path: Path):
         raise AmbiblendError(f"{path.name} is not a readable JSON file ({exc}).") from exc
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool)
+
+
 def _split_flat(flat, name: str):
     """[x, y, c] * K → (points (K, 2) with NaN where c == 0, conf (K,)); K must be a known layout."""
+    if not isinstance(flat, list) or not all(_is_number(v) for v in flat):
+        raise AmbiblendError(f"{name}: a keypoint list must be a list of numbers [x, y, score, …], "
+                             f"got {_preview(flat)}.")
     a = np.asarray(flat, dtype=np.float64)
     if a.ndim != 1 or a.size % 3 or a.size // 3 not in LAYOUTS:
         raise AmbiblendError(f"{name}: a keypoint list has {a.size} numbers; expected 3 × 17 (COCO), "
@@ -115,12 +169,12 @@ def _split_flat(flat, name: str):
 
 def _frames_to_h36m(frames: list, name: str) -> dict:
     """frames: per frame a list of flat keypoint lists (people) → raw H36M arrays."""
-    k = next((len(p) // 3 for people in frames for p in people), None)
+    split_frames = [[_split_flat(p, name) for p in people] for people in frames]
+    k = next((len(c) for split in split_frames for _, c in split), None)
     if k is None:
         raise AmbiblendError(f"No person was detected in {name}.")
     pts, conf = np.full((len(frames), k, 2), np.nan), np.zeros((len(frames), k))
-    for t, people in enumerate(frames):
-        split = [_split_flat(p, name) for p in people]
+    for t, split in enumerate(split_frames):
         if any(len(c) != k for _, c in split):
             raise AmbiblendError(f"{name}: frames mix keypoint layouts of different sizes.")
         if split:
@@ -129,9 +183,19 @@ def _frames_to_h36m(frames: list, name: str) -> dict:
     return dict(xy=xy, conf=c, person=_person_mask(xy))
 
 
+def _preview(value, limit: int = 40) -> str:
+    """A short description of a JSON value for messages."""
+    text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _openpose_people(data, name: str) -> list:
     if not isinstance(data, dict) or not isinstance(data.get("people"), list):
         raise AmbiblendError(f"{name} is not an OpenPose keypoint file (no 'people' list).")
+    for p in data["people"]:
+        if not isinstance(p, dict):
+            raise AmbiblendError(f"{name}: each entry of 'people' must be an object with "
+                                 f"'pose_keypoints_2d', got {_preview(p)}.")
     return [p["pose_keypoints_2d"] for p in data["people"] if p.get("pose_keypoints_2d")]
 
 
@@ -173,17 +237,37 @@ def _read_json(path: Path, data) -> dict:
     if not isinstance(data, list) or not all(isinstance(d, dict) and "keypoints" in d for d in data):
         raise AmbiblendError(f"{path.name}: not a COCO keypoint list (entries with 'keypoints') "
                              f"nor an OpenPose file (with 'people').")
+    if not data:
+        raise AmbiblendError(f"{path.name}: the COCO keypoint list is empty (no detections).")
     frames, ids = _group_by_frame(data, path.name)
     raw = _frames_to_h36m(frames, path.name)
-    sizes = {im.get("id"): (im.get("width"), im.get("height")) for im in images if isinstance(im, dict)}
-    size = next((sizes[i] for i in ids if i in sizes and all(sizes[i])), None)
-    raw["image_size"] = size
+    raw["image_size"] = _coco_size(images, ids, path.name)
     return raw
+
+
+def _coco_size(images, ids: list, name: str) -> tuple[int, int] | None:
+    """(width, height) of the first frame listed in COCO's ``images`` (None when absent)."""
+    if not isinstance(images, list):
+        raise AmbiblendError(f"{name}: 'images' must be a list of {{id, width, height}}, got {_preview(images)}.")
+    sizes = {}
+    for im in images:
+        if not isinstance(im, dict) or im.get("width") is None or im.get("height") is None:
+            continue
+        w, h = im["width"], im["height"]
+        if not (_is_number(w) and _is_number(h) and 1 <= w < 2**31 and 1 <= h < 2**31):
+            raise AmbiblendError(f"{name}: image size must be positive numbers of pixels, "
+                                 f"got width {_preview(w)}, height {_preview(h)}.")
+        key = im.get("id")
+        sizes[key if isinstance(key, int) else str(key)] = (int(w), int(h))
+    return next((sizes[i] for i in ids if i in sizes), None)
 
 
 def _group_by_frame(entries: list, name: str):
     """COCO detections → (per-frame lists of keypoint lists, ids in frame order)."""
     ids = [d.get("image_id", i) for i, d in enumerate(entries)]
+    bad = next((i for i in ids if not isinstance(i, (int, str)) or isinstance(i, bool)), None)
+    if bad is not None:
+        raise AmbiblendError(f"{name}: 'image_id' must be a frame number or a name, got {_preview(bad)}.")
     if all(isinstance(i, int) for i in ids):
         first, last = min(ids), max(ids)
         if last - first >= 1_000_000:
