@@ -11,7 +11,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_VIDEO = REPO / "assets" / "sample" / "pose2sim_cam04.mp4"
 SAMPLE_KEYPOINTS = REPO / "assets" / "sample" / "pose2sim_cam04_keypoints.npz"
-BUNDLED_WEIGHTS = REPO / "assets" / "model.pt"
+BUNDLED_WEIGHTS = REPO / "assets" / "model.safetensors"
 EXT_CLI = Path(bpy.utils.system_resource("SCRIPTS")) / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py"
 
 

@@ -1,7 +1,7 @@
 """Lift Video speed on the bundled sample: how much of the time is the detector, and how much
 faster our F-curve writer is than ``keyframe_insert``.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_lift.py [--weights assets/model.pt] [--tile 10]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_lift.py [--weights assets/model.safetensors] [--tile 10]
 
 Prints, in one run on one machine (medians of --repeat interleaved runs):
   detector-only seconds (``read_input`` on the sample video, MediaPipe on every frame),
@@ -91,7 +91,7 @@ def writer_vs_keyframe_insert(joints: np.ndarray) -> tuple[int, float, float]:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=REPO / "assets" / "model.pt")
+    p.add_argument("--weights", type=Path, default=REPO / "assets" / "model.safetensors")
     p.add_argument("--tile", type=int, default=10, help="repeat the sample's motion for the key bench")
     p.add_argument("--repeat", type=int, default=5, help="runs of detector / end to end (median)")
     args = p.parse_args()
@@ -111,8 +111,7 @@ def main():
     t_detect, t_e2e, t_after, c_detect, c_e2e = (float(np.median(t))
                                                  for t in (t_detect, t_e2e, t_after, c_detect, c_e2e))
     n = motion.num_frames
-    print(f"sample: {SAMPLE.name}, {n} frames; weights: {args.weights.name}; torch threads: "
-          f"{__import__('torch').get_num_threads()}")
+    print(f"sample: {SAMPLE.name}, {n} frames; weights: {args.weights.name} (numpy lifter)")
     print(f"median of {args.repeat} interleaved runs")
     print(f"detector only : {t_detect:7.3f} s ({1000 * t_detect / n:.1f} ms/frame)")
     print(f"end to end    : {t_e2e:7.3f} s ({1000 * t_e2e / n:.1f} ms/frame)")

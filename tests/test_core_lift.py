@@ -68,8 +68,8 @@ def test_loader_rejects_missing_corrupt_foreign_and_wrong_shape(tmp_path):
 
 
 def test_device_choice():
-    assert pick_device("CPU").type == "cpu"
-    assert pick_device("AUTO").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("CPU") == "cpu"
+    assert pick_device("AUTO") == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
         with pytest.raises(AmbiblendError, match="CUDA was requested"):
             pick_device("CUDA")

@@ -25,4 +25,4 @@ for kind in test test_detector; do
     "$PY" -m training.evaluate --weights "$WORK/model.pt" --data "$WORK/$kind.npz" \
         --out "$WORK/eval/$kind" --height-from-gt
 done
-echo "weights: $WORK/model.pt (copy to assets/model.pt); metrics: $WORK/eval/*/metrics.md"
+echo "weights: $WORK/model.pt and $WORK/model.safetensors (copy both to assets/); metrics: $WORK/eval/*/metrics.md"

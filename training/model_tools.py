@@ -2,6 +2,7 @@
 
     python -m training.model_tools flat-init OUT.pt [train.py arguments...]
     python -m training.model_tools choose-sign WEIGHTS.pt VAL.npz OUT.pt
+    python -m training.model_tools export-weights CHECKPOINT.pt OUT.safetensors
 
 - ``flat-init``: the networks ``training.train`` would build for those arguments, with the
   lifter's output layer set to zero, saved as an add-on checkpoint for ``--init``. Training
@@ -12,6 +13,8 @@
   63 mm mirrored). Negating the lifter's output layer mirrors every depth offset (d → −d)
   exactly. This step scores both on the validation split (GT 2D) and keeps the better: one bit
   chosen on labelled validation data, reported as such. The test split is never used.
+- ``export-weights``: a training checkpoint → the add-on's torch-free ``.safetensors`` weights
+  (``ambiblend.core.lift.weights``); also how weights from before that format are converted.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ if __package__ in (None, ""):  # allow `python training/model_tools.py`
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import build_model, read_checkpoint, save_checkpoint
+from ambiblend.core.lift.weights import export_weights
 from training.data.sequences import SequenceSet
 
 
@@ -70,6 +74,7 @@ def choose_sign(weights, val_path, out, sequences: int = 150) -> dict:
     keep = {**keep, "depth_sign": {"mirrored": keep is flip, "val_pmpjpe": scores}}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     torch.save(keep, out)
+    export_weights(keep, Path(out).with_suffix(".safetensors"))  # the add-on's file
     return keep["depth_sign"]
 
 
@@ -80,6 +85,8 @@ def main(argv=None) -> int:
             print(f"wrote {flat_init(argv[1], argv[2:])}")
         elif argv[:1] == ["choose-sign"] and len(argv) == 4:
             print(f"depth sign: {choose_sign(*argv[1:])} → {argv[3]}")
+        elif argv[:1] == ["export-weights"] and len(argv) == 3:
+            print(f"wrote {export_weights(read_checkpoint(argv[1]), argv[2])}")
         else:
             print(__doc__.split("\n\n")[1])
             return 2

@@ -29,6 +29,7 @@ import torch.distributed as dist
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import LiftingModel, read_checkpoint, save_checkpoint
+from ambiblend.core.lift.weights import export_weights
 from ambiblend.core.lift.model import ROOT_DEPTH
 from ambiblend.core.lift.normalize import normalize, universal_constant
 
@@ -343,10 +344,11 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
         improved = "val_pmpjpe" not in row or best is None or row["val_pmpjpe"] < best
         if improved:
             best = row.get("val_pmpjpe", best)
-            save_checkpoint(out / "model.pt", nets.scale, nets.lifter, recipe.model_args(cfg),
-                            normalization_entry(cfg, constant), config=cfg.to_dict(),
-                            discriminator=nets.disc.state_dict(),  # for --init fine-tuning; the add-on ignores it
-                            git_revision=git_revision(), metrics={**row, "selected": "best val PMPJPE" if val else "last"})
+            saved = save_checkpoint(out / "model.pt", nets.scale, nets.lifter, recipe.model_args(cfg),
+                                    normalization_entry(cfg, constant), config=cfg.to_dict(),
+                                    discriminator=nets.disc.state_dict(),  # for --init fine-tuning; the add-on ignores it
+                                    git_revision=git_revision(), metrics={**row, "selected": "best val PMPJPE" if val else "last"})
+            export_weights(saved, out / "model.safetensors")  # what the add-on loads (numpy, no torch)
         save_run(out / "last.pt", nets, cfg, constant, scheds, gen, epoch, step, history, best, metrics=row)
         from training.plots import plot_losses
         plot_losses(out / "log.csv", out / "losses.png")

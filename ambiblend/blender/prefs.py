@@ -34,7 +34,7 @@ class AMBI_AddonPreferences(AddonPreferences):
 
     weights: StringProperty(
         name="Weights", subtype="FILE_PATH", default=str(bundled_weights()),
-        description="Lifter checkpoint (.pt); empty = the model bundled with the add-on")
+        description="Lifter weights (.safetensors; a training .pt only where PyTorch is installed); empty = the model bundled with the add-on")
     device: EnumProperty(name="Device", items=DEVICES, default="AUTO",
                          description="Where the lifting network runs")
 

@@ -9,7 +9,10 @@ from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = PACKAGE_ROOT / "assets"
-BUNDLED_WEIGHTS = ASSETS / "model.pt"
+# The add-on's numpy weights; assets/model.pt beside it is the same model as a training
+# checkpoint (with Φ_D, for fine-tuning), kept out of the extension zip.
+BUNDLED_WEIGHTS = ASSETS / "model.safetensors"
+BUNDLED_CHECKPOINT = ASSETS / "model.pt"
 
 
 def bundled_weights() -> Path:

@@ -1,20 +1,20 @@
 """Batched inference over a whole clip: 2D keypoints → per-frame scale → root-relative 3D.
 
-One forward pass of Φ_S and Φ_G over all frames at once (in chunks of ``batch`` frames) on the
-model's device: no per-frame Python loop.
+One forward pass of Φ_S and Φ_G over all frames at once (in chunks of ``batch`` frames): numpy
+networks on the CPU, or torch modules on the model's device (CUDA, and training's validation).
+No per-frame Python loop; torch is imported only for a torch-backed model.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from ..errors import AmbiblendError
 from ..geometry import rotation_about_axis
 from ..skeleton import NUM_JOINTS, ROOT, THORAX
+from .camera import depth_to_3d
 from .checkpoint import LiftingModel
-from .model import depth_to_3d
 from .normalize import normalize
 
 
@@ -44,7 +44,29 @@ def roll_angle(xy: np.ndarray) -> float:
     return float(np.arctan2(v[0], -v[1]))
 
 
-@torch.no_grad()
+def _forward(model: LiftingModel, x: np.ndarray, use_scale_module: bool):
+    """(B,17,2) float32 normalised 2D → (root-relative 3D (B,17,3), scale (B,)) as numpy."""
+    if model.backend == "numpy":
+        return _lift_batch(model, x.astype(np.float64), use_scale_module, np.ones)
+    import torch
+    with torch.no_grad():
+        xt = torch.from_numpy(x).to(model.device)
+        ones = lambda n: torch.ones(n, device=model.device)  # noqa: E731
+        rel, s = _lift_batch(model, xt, use_scale_module, ones)
+        return rel.cpu().numpy(), s.cpu().numpy()
+
+
+def _lift_batch(model: LiftingModel, x, use_scale_module: bool, ones):
+    """The same arithmetic for numpy arrays and torch tensors."""
+    s = model.scale(x) if use_scale_module else ones(len(x))
+    if model.scale_on == "3d":  # ablation models: scale the lifted 3D instead of the 2D (eq. 2)
+        j3d = depth_to_3d(x, model.lifter(x), model.root_depth)
+        return (j3d - j3d[:, ROOT:ROOT + 1]) * s[:, None, None], s
+    xs = x * s[:, None, None]
+    j3d = depth_to_3d(xs, model.lifter(xs), model.root_depth)
+    return j3d - j3d[:, ROOT:ROOT + 1], s
+
+
 def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = True,
                   batch: int = 8192, upright: bool = True) -> LiftResult:
     """xy: (T, 17, 2) 2D joints of one clip (pixels or camera units, no NaNs) → LiftResult.
@@ -69,17 +91,9 @@ def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = 
     pose, factor = normalize(xy @ turn[:2, :2].T, model.norm_mode, model.norm_constant, model.root_depth)
     joints, scales = [], []
     for start in range(0, len(pose), batch):
-        x = torch.from_numpy(pose[start:start + batch]).to(model.device)
-        s = model.scale(x) if use_scale_module else torch.ones(len(x), device=model.device)
-        if model.scale_on == "3d":  # ablation models: scale the lifted 3D instead of the 2D (eq. 2)
-            j3d = depth_to_3d(x, model.lifter(x), model.root_depth)
-            rel = (j3d - j3d[:, ROOT:ROOT + 1]) * s[:, None, None]
-        else:
-            xs = x * s[:, None, None]
-            j3d = depth_to_3d(xs, model.lifter(xs), model.root_depth)
-            rel = j3d - j3d[:, ROOT:ROOT + 1]
-        joints.append(rel.cpu().numpy())
-        scales.append(s.cpu().numpy())
+        rel, s = _forward(model, pose[start:start + batch], use_scale_module)
+        joints.append(rel)
+        scales.append(s)
     joints = np.concatenate(joints).astype(np.float64) @ turn   # turn back (row vectors: R⁻¹ = Rᵀ)
     return LiftResult(joints=joints, scale=np.concatenate(scales).astype(np.float64),
                       norm_factor=factor, roll=roll)

@@ -1,9 +1,8 @@
-"""Pose lifter Φ_G and discriminator Φ_D (paper §3.2), and the depth-offset camera model.
+"""Pose lifter Φ_G and discriminator Φ_D (paper §3.2), in torch (training, CUDA inference).
 
-Camera (paper eq. 1, 7): pinhole, unit focal length, at the origin, looking down +Z, x right,
-y down (image convention). The lifter sees a root-relative 2D pose x (B, 17, 2) and predicts a
-depth offset d_i per joint; the 3D joint is (x_i·Z_i, y_i·Z_i, Z_i) with Z_i = max(1, D + d_i)
-and D = 10 the root depth. Its projection x = X/Z gives back the input exactly.
+The lifter sees a root-relative 2D pose x (B, 17, 2) and predicts a depth offset d_i per joint;
+``camera.depth_to_3d`` turns them into 3D (re-exported here with ``project`` and ``ROOT_DEPTH``).
+The numpy twin the add-on runs is ``numpy_net``.
 """
 from __future__ import annotations
 
@@ -12,8 +11,7 @@ from torch import nn
 
 from ..nn import ResidualMLP
 from ..skeleton import NUM_JOINTS, ROOT
-
-ROOT_DEPTH = 10.0  # D in the paper: the root sits at depth 10 in model units
+from .camera import ROOT_DEPTH, depth_to_3d, project  # noqa: F401  (re-exported)
 
 
 class Lifter(nn.Module):
@@ -45,15 +43,3 @@ class Discriminator(nn.Module):
 
     def forward(self, pose2d: torch.Tensor) -> torch.Tensor:
         return self.mlp(pose2d.flatten(1)).squeeze(1)
-
-
-def depth_to_3d(pose2d: torch.Tensor, offsets: torch.Tensor,
-                root_depth: float = ROOT_DEPTH) -> torch.Tensor:
-    """Eq. 7: (B,17,2) 2D + (B,17) offsets → (B,17,3) camera-frame 3D, root near depth D."""
-    z = torch.clamp(root_depth + offsets, min=1.0)
-    return torch.cat([pose2d * z.unsqueeze(-1), z.unsqueeze(-1)], dim=-1)
-
-
-def project(joints3d):
-    """Unit-focal perspective projection (..., 3) → (..., 2): x = X/Z, y = Y/Z (torch or numpy)."""
-    return joints3d[..., :2] / joints3d[..., 2:3]
