@@ -1,18 +1,31 @@
 """Make the train / val / test ``SequenceSet`` files from the Bandai-Namco BVH clips.
 
-    python -m training.prepare_mocap --data /work/data --out /work/scratch/h2
+    python -m training.prepare_mocap --data /work/data --out /work/scratch/h11/data [--split group]
 
 Writes ``train.npz`` (2D only), ``val.npz`` / ``val_detector.npz`` and ``test.npz`` /
 ``test_detector.npz`` (2D + camera-frame 3D in metres, for evaluation only).
 
-Split (deterministic, by clip; documented in assets/MODEL_CARD.md):
-- Whole content types held out: ``TEST_CONTENTS`` appear only in test, ``VAL_CONTENTS`` only
-  in validation (motions the model never trains on).
-- Every other clip goes to train / val / test by a hash of its file name: 80 / 10 / 10 %.
+Split (deterministic, by clip; documented in assets/MODEL_CARD.md). ``--split group`` (default):
+validation and test are held out **by group**, whole content types and whole styles that
+training never sees, so a test figure measures motions and styles the model has not trained on:
+- test: every clip whose content is in ``TEST_CONTENTS`` or whose style is in ``TEST_STYLES``;
+- val: of the rest, every clip whose content is in ``VAL_CONTENTS`` or style in ``VAL_STYLES``;
+- train: the clips with neither a held-out content nor a held-out style.
+Held-out groups come in families so no near-sibling trains: the waving motions of both data sets
+(dataset-2 ``wave-*``, dataset-1 ``bye``/``byebye``) and kick / dance-short / bow in test, the
+turning walks (dataset-2 ``walk-turn-*``) and the attacks (punch, slash) in validation; the
+style "old age" of both data sets (``elderly``, ``old``) in test, "tiredness" (``exhausted``,
+``tired``) in validation. ``--split legacy``: the split of the models before issue 11 (held-out
+contents kick, dance-short, bow / punch, every other clip by a hash of its name 80/10/10 %; its
+test clips share content and style with training clips): only to reproduce old figures, which
+stay labelled "legacy split".
 Frames: every ``--stride``-th frame (2 → 15 fps); the sequences' fps is set accordingly.
 Cameras: train = ``--train-views`` random cameras per clip (``random_camera``), each with its own
-bone-length variation (±10 %); val/test = the fixed ``EVAL_VIEWS`` with a fixed seed, also with
-a seeded bone-length variation so the test skeletons differ from the training ones.
+bone-length variation (``--train-proportions``); val/test = the fixed ``EVAL_VIEWS`` with a fixed
+seed, also with a seeded ±10 % bone-length variation so the test skeletons differ from the
+training ones. ``--train-detector F``: that fraction of the training views gets detector-like 2D
+(``training.data.mocap.detector_like``: noise, dropped joints filled as the add-on does, left/right
+swaps) instead of the exact projection. Val/test files do not depend on the training options.
 """
 from __future__ import annotations
 
@@ -35,30 +48,62 @@ from training.data.mocap import PROPORTIONS, detector_like, eval_cameras, random
 from training.data.sequences import SequenceSet
 
 DATASETS = ("Bandai-Namco-Research-Motiondataset-1", "Bandai-Namco-Research-Motiondataset-2")
-# Content types kept out of training entirely (dataset-1 only motions, unlike anything in train).
-TEST_CONTENTS = ("kick", "dance-short", "bow")
-VAL_CONTENTS = ("punch",)
-SEED_TRAIN, SEED_EVAL, SEED_NOISE = 1, 2, 3
+# Group split (the default): content types and styles kept out of training entirely.
+TEST_CONTENTS = ("wave-both-hands", "wave-left-hand", "wave-right-hand", "bye", "byebye",
+                 "kick", "dance-short", "bow")
+TEST_STYLES = ("elderly", "old")
+VAL_CONTENTS = ("walk-turn-left", "walk-turn-right", "punch", "slash")
+VAL_STYLES = ("exhausted", "tired")
+# Legacy split (before issue 11): held-out contents, the rest by a hash of the clip name.
+LEGACY_TEST_CONTENTS = ("kick", "dance-short", "bow")
+LEGACY_VAL_CONTENTS = ("punch",)
+SPLITS = ("group", "legacy")
+SEED_TRAIN, SEED_EVAL, SEED_NOISE, SEED_DETECTOR = 1, 2, 3, 4
+
+
+def _label(path: Path, key: str) -> str:
+    labels = (path.parents[1] / "cfg" / f"{key}_label.txt").read_text().split()
+    index = json.loads(path.with_suffix(".json").read_text())[key]
+    return labels[index].split("_", 1)[1]  # "dataset-1_walk" → "walk"
 
 
 def clip_content(path: Path) -> str:
     """Content type of a clip from its JSON label (index into cfg/content_label.txt)."""
-    labels = (path.parents[1] / "cfg" / "content_label.txt").read_text().split()
-    content = json.loads(path.with_suffix(".json").read_text())["content"]
-    return labels[content].split("_", 1)[1]  # "dataset-1_walk" → "walk"
+    return _label(path, "content")
 
 
-def split_of(name: str, content: str) -> str:
-    """'train', 'val' or 'test' for a clip file name (stem) and its content type."""
-    if content in TEST_CONTENTS:
+def clip_style(path: Path) -> str:
+    """Style of a clip from its JSON label (index into cfg/style_label.txt)."""
+    return _label(path, "style")
+
+
+def split_of(name: str, content: str, style: str = "", split: str = "group") -> str:
+    """'train', 'val' or 'test' for a clip file name (stem), content type and style."""
+    if split == "legacy":
+        if content in LEGACY_TEST_CONTENTS:
+            return "test"
+        if content in LEGACY_VAL_CONTENTS:
+            return "val"
+        h = int(hashlib.md5(name.encode()).hexdigest()[:8], 16) % 100
+        return "train" if h < 80 else "val" if h < 90 else "test"
+    if split != "group":
+        raise AmbiblendError(f"Unknown split '{split}' (choose from {', '.join(SPLITS)}).")
+    if content in TEST_CONTENTS or style in TEST_STYLES:
         return "test"
-    if content in VAL_CONTENTS:
+    if content in VAL_CONTENTS or style in VAL_STYLES:
         return "val"
-    h = int(hashlib.md5(name.encode()).hexdigest()[:8], 16) % 100
-    return "train" if h < 80 else "val" if h < 90 else "test"
+    return "train"
 
 
-def list_clips(data_root: Path, limit: int | None = None) -> list[tuple[Path, str, str]]:
+def held_out_kind(content: str, style: str) -> str:
+    """Why a val/test clip is held out: 'content', 'style' or 'both' (group split)."""
+    c = content in TEST_CONTENTS + VAL_CONTENTS
+    s = style in TEST_STYLES + VAL_STYLES
+    return "both" if c and s else "content" if c else "style" if s else "none"
+
+
+def list_clips(data_root: Path, limit: int | None = None,
+               split: str = "group") -> list[tuple[Path, str, str]]:
     """(path, content, split) for every BVH clip under the dataset folders, sorted by name."""
     clips = []
     for ds in DATASETS:
@@ -67,11 +112,13 @@ def list_clips(data_root: Path, limit: int | None = None) -> list[tuple[Path, st
             raise AmbiblendError(f"Dataset folder not found: {folder}")
         for p in sorted(folder.glob("*.bvh")):
             content = clip_content(p)
-            clips.append((p, content, split_of(p.stem, content)))
+            style = clip_style(p) if split == "group" else ""
+            clips.append((p, content, split_of(p.stem, content, style, split)))
     return clips[:limit] if limit else clips
 
 
-def build(clips, stride: int, train_views: int, proportions: str = "mocap") -> dict[str, dict[str, list]]:
+def build(clips, stride: int, train_views: int, proportions: str = "mocap",
+          train_detector: float = 0.0) -> dict[str, dict[str, list]]:
     """Run every clip through its split's camera protocol; returns per-output lists."""
     outs = {k: {"2d": [], "3d": [], "conf": [], "names": [], "groups": []}
             for k in ("train", "val", "val_detector", "test", "test_detector")}
@@ -86,7 +133,12 @@ def build(clips, stride: int, train_views: int, proportions: str = "mocap") -> d
             for v in range(train_views):
                 body = vary_bones(world, rng, proportions)
                 cam = random_camera(body, rng)
-                _append(outs["train"], project(cam.to_camera(body)), None, None, f"{path.stem}/r{v}", content)
+                xy = project(cam.to_camera(body))
+                if train_detector > 0:  # its own generator: the exact views stay those of F = 0
+                    det_rng = np.random.default_rng([SEED_DETECTOR, i, v])
+                    if det_rng.random() < train_detector:
+                        xy, _ = detector_like(xy, det_rng)
+                _append(outs["train"], xy, None, None, f"{path.stem}/r{v}", content)
             continue
         rng = np.random.default_rng([SEED_EVAL, i])
         body = vary_bones(world, rng)
@@ -121,13 +173,20 @@ def main(argv=None) -> int:
     ap.add_argument("--train-proportions", choices=sorted(PROPORTIONS), default="mocap",
                     help="body proportions of the training skeletons (training.data.mocap.PROPORTIONS); "
                          "val/test always use 'mocap'")
+    ap.add_argument("--train-detector", type=float, default=0.0, metavar="F",
+                    help="fraction of the training views given detector-like 2D (noise, drops, swaps)")
+    ap.add_argument("--split", choices=SPLITS, default="group",
+                    help="group: val/test = whole held-out contents and styles (default); "
+                         "legacy: the hash split of the models before issue 11")
     ap.add_argument("--limit", type=int, default=None, help="first n clips only (smoke tests)")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.train_detector <= 1.0:
+        raise AmbiblendError(f"--train-detector is a fraction in [0, 1], got {args.train_detector}.")
     t0 = time.time()
-    clips = list_clips(args.data, args.limit)
+    clips = list_clips(args.data, args.limit, args.split)
     print(f"{len(clips)} clips: " + ", ".join(f"{s} {sum(c[2] == s for c in clips)}"
                                              for s in ("train", "val", "test")), flush=True)
-    outs = build(clips, args.stride, args.train_views, args.train_proportions)
+    outs = build(clips, args.stride, args.train_views, args.train_proportions, args.train_detector)
     fps = 30.0 / args.stride
     for key, o in outs.items():
         if not o["2d"]:

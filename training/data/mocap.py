@@ -123,11 +123,19 @@ _BONE_GROUPS = {
 # 0.19 (trochanters) and 0.59; MediaPipe's shoulders and hips, triangulated on the Pose2Sim
 # footage (assets/REAL_FOOTAGE.md), sit at 0.23, 0.125 and 0.69. The ranges span the skeleton
 # and these surface landmarks, so the lifter does not read wide shoulders as a turned body.
+# "varied" (issue 11): adult and child bodies, joint centres to surface landmarks. On top of
+# "wide" it varies the legs against the trunk and the head against both: a child of about 6
+# has legs ≈ 45 % of stature (adult ≈ 50 %) and a head ≈ 1/6 of stature (adult ≈ 1/8), so per
+# leg length the trunk is up to ≈ 1.2× and the head ≈ 1.5× the adult's, and these combine with
+# the surface-landmark widths (torso up to 1.4× for MediaPipe's shoulders and hips).
 PROPORTIONS = {
     "mocap": {g: (0.9, 1.1) for g in _BONE_GROUPS},
     "wide": {"thigh": (0.9, 1.1), "shin": (0.9, 1.1), "hip_width": (0.9, 2.2),
              "shoulder_width": (0.9, 2.2), "torso": (0.9, 1.5), "neck": (0.9, 1.4),
              "head": (0.9, 1.4), "upper_arm": (0.9, 1.3), "forearm": (0.9, 1.3)},
+    "varied": {"thigh": (0.85, 1.15), "shin": (0.85, 1.15), "hip_width": (0.9, 2.4),
+               "shoulder_width": (0.9, 2.3), "torso": (0.9, 1.7), "neck": (0.8, 1.5),
+               "head": (0.9, 1.8), "upper_arm": (0.85, 1.3), "forearm": (0.85, 1.3)},
 }
 
 

@@ -97,19 +97,22 @@ def test_vary_bones_keeps_directions_and_symmetry_within_ten_percent():
     np.testing.assert_allclose(varied[:, 0], body[:, 0], atol=1e-12)
 
 
-def test_wide_proportions_widen_shoulders_and_hips_only_within_their_ranges():
+@pytest.mark.parametrize("preset", ["wide", "varied"])
+def test_wide_proportions_widen_shoulders_and_hips_only_within_their_ranges(preset):
     body = standing_person()
     rng = np.random.default_rng(5)
     names = [JOINTS[c] for c, _ in BONES]          # the joint each bone ends at
-    ratios = np.array([bone_lengths(vary_bones(body, rng, "wide"))[0] / bone_lengths(body)[0]
+    ratios = np.array([bone_lengths(vary_bones(body, rng, preset))[0] / bone_lengths(body)[0]
                        for _ in range(400)])
-    for group, (lo, hi) in PROPORTIONS["wide"].items():
+    for group, (lo, hi) in PROPORTIONS[preset].items():
         cols = [names.index(n) for n in _BONE_GROUPS[group]]
         r = ratios[:, cols]
         assert (r >= lo - 1e-9).all() and (r <= hi + 1e-9).all(), group
         assert r.max() - r.min() > 0.8 * (hi - lo), group         # the whole range is drawn
     shoulders = ratios[:, names.index("left_shoulder")]
     assert shoulders.mean() > 1.4 and ratios[:, names.index("left_knee")].mean() < 1.05
+    if preset == "varied":  # child-like bodies: a head up to 1.8× and legs 0.85–1.15× the mocap's
+        assert ratios[:, names.index("head")].max() > 1.7 and ratios[:, names.index("left_knee")].min() < 0.87
 
 
 def test_detector_like_noise_matches_its_documented_model():
@@ -129,19 +132,33 @@ def test_detector_like_noise_matches_its_documented_model():
     np.testing.assert_allclose(noisy[t, j], 0.5 * (noisy[t - 1, j] + noisy[t + 1, j]), atol=1e-9)
 
 
-def _fake_dataset(root):
-    """Two dataset folders in the published layout with tiny Bandai-like clips."""
+STYLES = {"Bandai-Namco-Research-Motiondataset-1": ["dataset-1_normal", "dataset-1_old", "dataset-1_tired"],
+          "Bandai-Namco-Research-Motiondataset-2": ["dataset-2_normal", "dataset-2_elderly", "dataset-2_exhausted"]}
+
+
+def _fake_dataset(root, clips_per_label: int = 1):
+    """Two dataset folders in the published layout with tiny Bandai-like clips: every content
+    in every style (normal, a test style, a validation style)."""
     from test_mocap_bvh import _bandai_like_bvh
-    for ds, contents in (("Bandai-Namco-Research-Motiondataset-1", ["dataset-1_walk", "dataset-1_kick"]),
-                         ("Bandai-Namco-Research-Motiondataset-2", ["dataset-2_walk", "dataset-2_run"])):
+    for ds, contents in (("Bandai-Namco-Research-Motiondataset-1", ["dataset-1_walk", "dataset-1_kick", "dataset-1_punch"]),
+                         ("Bandai-Namco-Research-Motiondataset-2", ["dataset-2_walk", "dataset-2_run",
+                                                                    "dataset-2_wave-left-hand"])):
         (root / ds / "cfg").mkdir(parents=True)
         (root / ds / "data").mkdir()
         (root / ds / "cfg" / "content_label.txt").write_text("\n".join(contents) + "\n")
+        (root / ds / "cfg" / "style_label.txt").write_text("\n".join(STYLES[ds]) + "\n")
         for c, label in enumerate(contents):
-            for k in range(3):
-                stem = f"{label}_normal_{k:03d}"
-                (root / ds / "data" / f"{stem}.bvh").write_text(_bandai_like_bvh(frames=12))
-                (root / ds / "data" / f"{stem}.json").write_text(json.dumps({"content": c, "style": 0}))
+            for st, style in enumerate(STYLES[ds]):
+                for k in range(clips_per_label):
+                    stem = f"{label}_{style.split('_', 1)[1]}_{k:03d}"
+                    (root / ds / "data" / f"{stem}.bvh").write_text(_bandai_like_bvh(frames=12))
+                    (root / ds / "data" / f"{stem}.json").write_text(json.dumps({"content": c, "style": st}))
+
+
+def _clip_labels(name: str) -> tuple[str, str]:
+    """(content, style) from a sequence name 'dataset-N_content_style_id/vK'."""
+    _, content, style, _ = name.split("/")[0].split("_")
+    return content, style
 
 
 def test_prepare_writes_the_split_deterministically(tmp_path):
@@ -151,18 +168,72 @@ def test_prepare_writes_the_split_deterministically(tmp_path):
                                    "--train-views", "2"]) == 0
     test = SequenceSet.load(tmp_path / "a" / "test.npz")
     assert "kick" in set(test.groups)  # held-out content type only in test
-    for name in ("train", "val", "test", "test_detector"):
-        path = tmp_path / "a" / f"{name}.npz"
-        if not path.exists():
-            continue
-        s = SequenceSet.load(path)
+    for name in ("train", "val", "val_detector", "test", "test_detector"):
+        s = SequenceSet.load(tmp_path / "a" / f"{name}.npz")
         assert s.fps == 15.0 and (s.lengths == 6).all()
         assert (s.poses_3d is None) == (name == "train")  # 3D never in training data
         np.testing.assert_array_equal(s.poses_2d, SequenceSet.load(tmp_path / "b" / f"{name}.npz").poses_2d)
+        assert list(s.names) == list(SequenceSet.load(tmp_path / "b" / f"{name}.npz").names)
     train = SequenceSet.load(tmp_path / "a" / "train.npz")
     assert "kick" not in set(train.groups)
     clips = lambda s: {n.split("/")[0] for n in s.names}
     assert not clips(train) & clips(test)
+
+
+def test_group_split_never_trains_a_held_out_content_or_style(tmp_path):
+    _fake_dataset(tmp_path / "data")
+    assert prepare_mocap.main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "o"),
+                               "--train-views", "1"]) == 0
+    load = lambda n: SequenceSet.load(tmp_path / "o" / f"{n}.npz")
+    train, val, test = load("train"), load("val"), load("test")
+    held_c = set(prepare_mocap.TEST_CONTENTS + prepare_mocap.VAL_CONTENTS)
+    held_s = set(prepare_mocap.TEST_STYLES + prepare_mocap.VAL_STYLES)
+    train_labels = {_clip_labels(n) for n in train.names}
+    # Training: only walk/run in the normal style, every one of them (nothing else is lost).
+    assert train_labels == {("walk", "normal"), ("run", "normal")}
+    assert not {c for c, _ in train_labels} & held_c and not {s for _, s in train_labels} & held_s
+    # Test: every clip with a test content or a test style, whatever its other label.
+    test_labels = {_clip_labels(n) for n in test.names}
+    assert {("kick", "normal"), ("kick", "tired"), ("wave-left-hand", "exhausted"),
+            ("walk", "old"), ("walk", "elderly"), ("punch", "old")} <= test_labels
+    assert all(c in prepare_mocap.TEST_CONTENTS or s in prepare_mocap.TEST_STYLES for c, s in test_labels)
+    # Validation: the rest of the held-out groups; a clip is in exactly one split.
+    val_labels = {_clip_labels(n) for n in val.names}
+    assert {("punch", "normal"), ("walk", "tired"), ("run", "exhausted")} <= val_labels
+    assert not val_labels & test_labels and not train_labels & (val_labels | test_labels)
+    stems = [{n.split("/")[0] for n in d.names} for d in (train, val, test)]
+    assert sum(map(len, stems)) == len(set.union(*stems)) == 18  # all 2 × 3 × 3 clips, once each
+
+
+def test_legacy_split_is_the_old_hash_split():
+    # The split every model before issue 11 was scored on: held-out contents, then the hash.
+    assert prepare_mocap.split_of("dataset-1_kick_normal_001", "kick", split="legacy") == "test"
+    assert prepare_mocap.split_of("dataset-1_punch_old_001", "punch", split="legacy") == "val"
+    names = [f"dataset-2_walk_normal_{k:03d}" for k in range(400)]
+    got = [prepare_mocap.split_of(n, "walk", "elderly", split="legacy") for n in names]
+    assert 0.7 < got.count("train") / 400 < 0.9 and got.count("val") and got.count("test")
+    # Style plays no part in it; in the group split an elderly walk is always test.
+    assert got == [prepare_mocap.split_of(n, "walk", "normal", split="legacy") for n in names]
+    assert {prepare_mocap.split_of(n, "walk", "elderly") for n in names} == {"test"}
+    with pytest.raises(AmbiblendError, match="Unknown split"):
+        prepare_mocap.split_of("x", "walk", split="hash")
+
+
+def test_train_detector_fraction_changes_only_training_views(tmp_path):
+    _fake_dataset(tmp_path / "data")
+    for run, frac in (("exact", "0"), ("det", "1")):
+        assert prepare_mocap.main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / run),
+                                   "--train-views", "1", "--train-detector", frac]) == 0
+    exact, det = (SequenceSet.load(tmp_path / r / "train.npz") for r in ("exact", "det"))
+    diff = np.abs(det.poses_2d - exact.poses_2d)
+    bbox = np.ptp(exact.poses_2d[..., 1], axis=1).mean()
+    assert 0.005 * bbox < np.median(diff) < 0.03 * bbox  # noise of ~1.5 % of the body height
+    for name in ("val", "test", "test_detector"):
+        np.testing.assert_array_equal(SequenceSet.load(tmp_path / "exact" / f"{name}.npz").poses_2d,
+                                      SequenceSet.load(tmp_path / "det" / f"{name}.npz").poses_2d)
+    with pytest.raises(AmbiblendError, match="fraction"):
+        prepare_mocap.main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "x"),
+                            "--train-detector", "1.5"])
 
 
 def test_prepare_rejects_a_missing_dataset(tmp_path):
