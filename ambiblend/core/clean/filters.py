@@ -1,7 +1,7 @@
 """Temporal filtering of joint tracks: gap filling and a zero-phase Butterworth low-pass.
 
-The whole clip is known when we clean it, so a zero-phase filter (forward-backward, scipy's
-``filtfilt``) beats a causal one like One-Euro: no lag, no overshoot at foot strikes.
+The whole clip is known when we clean it, so a zero-phase filter (forward-backward,
+``butterworth.filtfilt``, numpy only) beats a causal one like One-Euro: no lag, no overshoot at foot strikes.
 One ``smoothness`` knob in [0, 1] maps to the cutoff frequency on a log scale, from
 ``MAX_CUTOFF_HZ`` (0 → untouched) to ``MIN_CUTOFF_HZ`` (1 → very smooth).
 """
@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import AmbiblendError
 from ..interpolate import interpolate_track
+from .butterworth import butter_lowpass, filtfilt
 
 # Human motion has most of its energy below ~6 Hz (Winter, Biomechanics of Human Movement);
 # 12 Hz keeps fast gestures, 1.5 Hz leaves only slow body motion.
@@ -69,16 +70,11 @@ def lowpass(x: np.ndarray, fps: float, smoothness: float) -> np.ndarray:
         return x.copy()
     if not fps or fps <= 0:
         raise AmbiblendError(f"Frame rate must be positive, got {fps}.")
-    try:  # SciPy is a wheel the extension bundles; imported here so the rest runs without it
-        from scipy.signal import butter, filtfilt
-    except ImportError as exc:
-        raise AmbiblendError("Smoothing needs SciPy, which this Blender's Python lacks: install "
-                             "the AmbiBlend build with its bundled wheels, or set Smoothness to 0.") from exc
     nyquist = 0.5 * fps
     fc = min(cutoff_hz(smoothness), 0.9 * nyquist)
-    b, a = butter(FILTER_ORDER, fc / nyquist)
+    b, a = butter_lowpass(FILTER_ORDER, fc / nyquist)
     padlen = min(3 * max(len(a), len(b)), len(x) - 1)
     if padlen < 1:
         return x.copy()
     # "odd" padding mirrors the ends so the filter does not pull them towards zero.
-    return filtfilt(b, a, x, axis=0, padlen=padlen)
+    return filtfilt(b, a, x, padlen=padlen)
