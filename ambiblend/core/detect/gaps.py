@@ -18,9 +18,10 @@ from ..skeleton import JOINTS
 def fill_gaps(xy: np.ndarray, conf: np.ndarray, person: np.ndarray, name: str):
     """Fill frames without a person and missing joints.
 
-    xy: (T, 17, 2) pixels, NaN where missing; conf: (T, 17); person: (T,) bool, False for frames
-    with no detected person (their joints are discarded); name: the clip's name for messages.
-    Returns (xy (T, 17, 2) without NaN, conf (T, 17) with 0 where filled, filled (T,) bool).
+    xy: (T, 17, D) pixels (D = 2) or metres (D = 3, world joints), NaN where missing; conf: (T, 17);
+    person: (T,) bool, False for frames with no detected person (their joints are discarded); name:
+    the clip's name for messages.
+    Returns (xy (T, 17, D) without NaN, conf (T, 17) with 0 where filled, filled (T,) bool).
     Raises AmbiblendError if no frame has a person or a joint is never seen.
     """
     xy = np.array(xy, dtype=np.float64)

@@ -27,6 +27,10 @@ class Keypoints2D:
     fps:        frames per second of the clip.
     image_size: (width, height) in pixels.
     source:     the path the keypoints came from.
+    world:      optional (T, 17, 3) float64 metres: the detector's own 3D joints (MediaPipe's world
+                landmarks mapped like ``xy``: origin at the hip centre, MediaPipe's camera-aligned
+                axes, x right, y down, z away from the camera); gaps filled like ``xy``. None when
+                the source has none (keypoint files from other detectors).
     """
     xy: np.ndarray
     conf: np.ndarray
@@ -34,6 +38,7 @@ class Keypoints2D:
     fps: float
     image_size: tuple[int, int]
     source: str
+    world: np.ndarray | None = None
 
     def __post_init__(self):
         self.xy = np.asarray(self.xy, dtype=np.float64)
@@ -42,6 +47,8 @@ class Keypoints2D:
         self.fps = float(self.fps)
         self.image_size = (int(self.image_size[0]), int(self.image_size[1]))
         self.source = str(self.source)
+        if self.world is not None:
+            self.world = np.asarray(self.world, dtype=np.float64)
         self.validate()
 
     @property
@@ -63,12 +70,18 @@ class Keypoints2D:
             raise AmbiblendError(f"{name}: frame rate must be positive, got {self.fps}.")
         if min(self.image_size) <= 0:
             raise AmbiblendError(f"{name}: image size must be positive, got {self.image_size}.")
+        if self.world is not None:
+            if self.world.shape != (t, NUM_JOINTS, 3):
+                raise AmbiblendError(f"{name}: world joints must be ({t}, {NUM_JOINTS}, 3), got {self.world.shape}.")
+            if not np.isfinite(self.world).all():
+                raise AmbiblendError(f"{name}: world joints hold NaN or infinite values.")
 
     def save(self, path) -> None:
-        """Write our ``.npz`` form (read back by ``load_keypoints``)."""
+        """Write our ``.npz`` form (read back by ``load_keypoints``); ``world`` only when present."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        extra = {} if self.world is None else {"world": self.world}
         np.savez_compressed(path, xy=self.xy, conf=self.conf.astype(np.float32),
                             filled=self.filled, fps=np.float64(self.fps),
                             image_size=np.array(self.image_size, dtype=np.int64),
-                            source=np.array(Path(self.source).name))
+                            source=np.array(Path(self.source).name), **extra)

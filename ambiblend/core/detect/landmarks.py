@@ -55,7 +55,7 @@ LAYOUTS = {33: MEDIAPIPE_33, 17: COCO_17, 25: BODY_25, 18: OPENPOSE_COCO_18}
 
 
 def _mid(pts, confs):
-    """Mean of points that are all required: NaN if any is NaN. → ((T, 2), (T,))"""
+    """Mean of points that are all required: NaN if any is NaN. → ((T, D), (T,))"""
     return np.mean(pts, axis=0), np.mean(confs, axis=0)
 
 
@@ -73,16 +73,17 @@ def _mid_available(pts, confs):
 def to_h36m(points: np.ndarray, conf: np.ndarray, layout: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Detector keypoints → H36M joints.
 
-    points: (T, K, 2) pixels (NaN where a keypoint is missing); conf: (T, K) in [0, 1];
+    points: (T, K, D) pixels (D = 2), or 3D points such as MediaPipe's world landmarks (D = 3; every
+    derivation above is per coordinate); NaN where a keypoint is missing. conf: (T, K) in [0, 1];
     layout: name → keypoint index (one of the tables above).
-    Returns xy (T, 17, 2) with NaN where a joint cannot be derived, and conf (T, 17).
+    Returns joints (T, 17, D) with NaN where a joint cannot be derived, and conf (T, 17).
     """
     points = np.asarray(points, dtype=np.float64)
     conf = np.where(np.isfinite(points).all(axis=-1), np.nan_to_num(np.asarray(conf, dtype=np.float64)), 0.0)
     p = lambda name: points[:, layout[name]]
     c = lambda name: conf[:, layout[name]]
     t = points.shape[0]
-    xy = np.full((t, NUM_JOINTS, 2), np.nan)
+    xy = np.full((t, NUM_JOINTS, points.shape[-1]), np.nan)
     out_c = np.zeros((t, NUM_JOINTS))
 
     def put(joint, value):

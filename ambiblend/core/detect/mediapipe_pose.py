@@ -1,60 +1,112 @@
-"""MediaPipe Pose on every frame of a video → ``Keypoints2D``.
+"""MediaPipe Pose Landmarker (Tasks API, VIDEO mode) on every frame of a video → ``Keypoints2D``.
 
-Uses MediaPipe's legacy ``solutions.pose.Pose`` (0.10.21) with ``model_complexity=1``: the only
-complexity whose models ship inside the wheel (0 and 2 would download theirs, and AmbiBlend never
-downloads). Tracking mode (``static_image_mode=False``) reuses the previous frame's region, which
-is both faster (≈ 18 vs 32 ms/frame) and steadier than detecting each frame afresh. MediaPipe's
-own landmark smoothing stays on (its default); any further filtering is the cleaning stage's.
+The model is ``assets/mediapipe/pose_landmarker_full.task``: BlazePose detector + full landmark
+model, bundled with AmbiBlend (built by ``tools/build_pose_task.py`` from the models inside the
+mediapipe 0.10.21 wheel; mediapipe ≥ 0.10.30 ships none, and AmbiBlend never downloads). The
+same code runs on mediapipe 0.10.21 (Python 3.11, Blender 5.0) and 1.2.x (Python 3.13, Blender
+5.1+), which only has the Tasks API.
+
+VIDEO mode tracks the person from frame to frame (the previous frame's landmarks give the next
+region, and MediaPipe smooths the landmarks with the frame timestamps), so timestamps are the
+real ones: frame index / fps, in ms, strictly increasing. Any further filtering is the cleaning
+stage's. Besides the image landmarks MediaPipe gives world landmarks (metres, origin at the hip
+centre); both are mapped to the 17 H36M joints by ``landmarks.to_h36m``.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from ..assets import ASSETS
 from ..errors import AmbiblendError
 from .gaps import fill_gaps
 from .keypoints import Keypoints2D
 from .landmarks import MEDIAPIPE_33, to_h36m
 from .video import frames, open_video
 
-MODEL_COMPLEXITY = 1   # the only one bundled with the wheel (see module docstring)
+POSE_TASK = ASSETS / "mediapipe" / "pose_landmarker_full.task"
+REBUILD = "python tools/build_pose_task.py"
 
 
 class DetectionCancelled(AmbiblendError):
     """The user cancelled detection through the progress callback."""
 
 
-class PoseRunner:
-    """One MediaPipe Pose graph for one clip (tracking state lives in it).
+class Pose(NamedTuple):
+    """One person in one frame, MediaPipe's 33 landmarks."""
+    points: np.ndarray       # (33, 2) image pixels, x right, y down
+    visibility: np.ndarray   # (33,) in [0, 1]
+    world: np.ndarray        # (33, 3) metres, origin at the hip centre, MediaPipe's camera-aligned axes
 
-    ``runner(rgb)`` with rgb (H, W, 3) uint8 → (points (33, 2) pixels, visibility (33,)) or None
-    when no person is found. Use as a context manager so the graph is closed.
+
+def _vision():
+    """``mediapipe`` and its ``tasks.python.vision``, imported on first use."""
+    try:
+        import mediapipe
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+    except ImportError as exc:
+        raise AmbiblendError("MediaPipe is not available, so videos cannot be detected; install mediapipe "
+                             "(0.10.21 on Python 3.11, 1.2.3 on Python 3.13) or load a keypoint file instead "
+                             f"({exc}).") from exc
+    return mediapipe, vision, BaseOptions
+
+
+def _model_bytes(path: Path) -> bytes:
+    if not path.is_file():
+        raise AmbiblendError(f"The MediaPipe pose model {path} is missing. Rebuild it with `{REBUILD}` "
+                             f"(needs mediapipe 0.10.21) or reinstall AmbiBlend.")
+    return path.read_bytes()   # a buffer, not a path: MediaPipe's file reader trips on non-ASCII paths
+
+
+class PoseRunner:
+    """One Pose Landmarker for one clip (the tracking state lives in it).
+
+    ``runner(rgb)`` with rgb (H, W, 3) uint8, called on consecutive frames → list of ``Pose``
+    (at most ``num_poses``; empty when nobody is found). Frame i gets timestamp i / fps. Use as a
+    context manager so the landmarker is closed (its ``__del__`` fails at interpreter exit).
     """
 
-    def __init__(self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
+    def __init__(self, fps: float = 30.0, num_poses: int = 1, min_detection_confidence: float = 0.5,
+                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 task_path: Path | None = None):
+        self._mp, vision, base_options = _vision()
+        path = Path(task_path or POSE_TASK)
+        options = vision.PoseLandmarkerOptions(
+            base_options=base_options(model_asset_buffer=_model_bytes(path)),
+            running_mode=vision.RunningMode.VIDEO, num_poses=int(num_poses),
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence)
         try:
-            from mediapipe.python.solutions import pose as mp_pose
-        except ImportError as exc:
-            raise AmbiblendError("MediaPipe is not available, so videos cannot be detected; "
-                                 "install mediapipe==0.10.21 or load a keypoint file instead.") from exc
-        self._pose = mp_pose.Pose(static_image_mode=False, model_complexity=MODEL_COMPLEXITY,
-                                  smooth_landmarks=True, enable_segmentation=False,
-                                  min_detection_confidence=min_detection_confidence,
-                                  min_tracking_confidence=min_tracking_confidence)
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise AmbiblendError(f"The MediaPipe pose model {path} is damaged or not a pose landmarker "
+                                 f"bundle ({exc}). Rebuild it with `{REBUILD}` (needs mediapipe 0.10.21) "
+                                 f"or reinstall AmbiBlend.") from exc
+        self._ms_per_frame = 1000.0 / float(fps)
+        self._frame = 0
+        self._last_ms = -1
 
-    def __call__(self, rgb: np.ndarray):
-        result = self._pose.process(rgb)
-        if result.pose_landmarks is None:
-            return None
+    def __call__(self, rgb: np.ndarray) -> list[Pose]:
+        ms = max(int(round(self._frame * self._ms_per_frame)), self._last_ms + 1)
+        self._frame, self._last_ms = self._frame + 1, ms
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        result = self._landmarker.detect_for_video(image, ms)
         h, w = rgb.shape[:2]
-        lm = result.pose_landmarks.landmark
-        points = np.array([(p.x * w, p.y * h) for p in lm], dtype=np.float64)  # normalised → pixels
-        visibility = np.array([p.visibility for p in lm], dtype=np.float64)
-        return points, visibility
+        poses = []
+        for image_lm, world_lm in zip(result.pose_landmarks, result.pose_world_landmarks):
+            xyv = np.array([(p.x, p.y, p.visibility) for p in image_lm], dtype=np.float64)
+            world = np.array([(p.x, p.y, p.z) for p in world_lm], dtype=np.float64)
+            poses.append(Pose(points=xyv[:, :2] * (w, h), visibility=xyv[:, 2], world=world))
+        return poses
 
     def close(self) -> None:
-        self._pose.close()
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
 
     def __enter__(self):
         return self
@@ -69,24 +121,31 @@ def detect_video(path, progress=None, max_frames: int | None = None) -> Keypoint
     progress: optional ``progress(done, total) -> bool | None`` called after each frame; returning
     False cancels with ``DetectionCancelled``. ``total`` is the container's frame count (an
     estimate, never below ``done``). max_frames: stop after that many frames.
-    Returns H36M joints in pixels with MediaPipe visibility as confidence; frames without a person
-    are interpolated and flagged. Raises AmbiblendError for a missing, unreadable or empty file
-    and when no frame shows a person.
+    Returns H36M joints in pixels with MediaPipe visibility as confidence, and MediaPipe's world
+    joints (metres) in ``world``; frames without a person are interpolated and flagged. Raises
+    AmbiblendError for a missing, unreadable or empty file, a missing model and when no frame
+    shows a person.
     """
     path = Path(path)
     info = open_video(path)
     total = info.frame_count if max_frames is None else min(info.frame_count or max_frames, max_frames)
-    points, conf, person = [], [], []
+    points, conf, world, person = [], [], [], []
     size = info.size
-    with PoseRunner() as run:
+    with PoseRunner(fps=info.fps, num_poses=1) as run:
         for rgb in frames(path, max_frames):
             size = (rgb.shape[1], rgb.shape[0])
             found = run(rgb)
-            person.append(found is not None)
-            points.append(found[0] if found else np.full((33, 2), np.nan))
-            conf.append(found[1] if found else np.zeros(33))
+            pose = found[0] if found else None
+            person.append(pose is not None)
+            points.append(pose.points if pose else np.full((33, 2), np.nan))
+            conf.append(pose.visibility if pose else np.zeros(33))
+            world.append(pose.world if pose else np.full((33, 3), np.nan))
             if progress is not None and progress(len(points), max(total, len(points))) is False:
                 raise DetectionCancelled(f"Detection of {path.name} was cancelled.")
+    person = np.array(person)
     xy, c = to_h36m(np.stack(points), np.stack(conf), MEDIAPIPE_33)
-    xy, c, filled = fill_gaps(xy, c, np.array(person), path.name)
-    return Keypoints2D(xy=xy, conf=c, filled=filled, fps=info.fps, image_size=size, source=str(path))
+    world_h36m, _ = to_h36m(np.stack(world), np.stack(conf), MEDIAPIPE_33)
+    xy, c, filled = fill_gaps(xy, c, person, path.name)
+    world_h36m, _, _ = fill_gaps(world_h36m, c, person, path.name)
+    return Keypoints2D(xy=xy, conf=c, filled=filled, fps=info.fps, image_size=size, source=str(path),
+                       world=world_h36m)
