@@ -49,7 +49,7 @@ def test_batch_failures_exit_non_zero(tmp_path, weights_path):
     result = _run("--input", inputs, "--output", out, "--weights", weights_path, cwd=tmp_path)
     assert result.returncode == 1
     assert "[1/2] broken.mp4: FAILED: Could not open broken.mp4 as a video" in result.stderr
-    assert "error: 1 of 2 clips failed." in result.stderr
+    assert "error: 1 of 2 clips failed:\n  broken.mp4: Could not open broken.mp4 as a video" in result.stderr
     assert (out / "pose2sim_cam04_keypoints.fbx").is_file() and not (out / "broken.fbx").exists()
 
     result = _run("--input", tmp_path / "nothing", "--output", out, cwd=tmp_path)

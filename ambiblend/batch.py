@@ -1,7 +1,7 @@
 """Headless batch: lift one clip or a folder of clips to FBX (and optionally .blend).
 
     blender -b --python ambiblend/batch.py -- --input <clip|folder> --output <dir>
-            [--height 1.7] [--weights w.pt] [--device auto|cuda|cpu] [--blend] [--no-root-motion]
+            [--height 1.7] [--weights w.safetensors] [--device auto|cuda|cpu] [--blend] [--no-root-motion]
             [--no-clean] [--smoothness 0.5] [--formats fbx,bvh,glb] [--fbx-preset unity]
     .venv/bin/python ambiblend/batch.py -- --input ... (same, with the ``bpy`` module)
 
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+import traceback
 from pathlib import Path
 
 # A script run by path has no package: put the repo root (the folder holding ambiblend/) first
@@ -21,30 +23,43 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+FORMATS = ("fbx", "bvh", "glb", "gltf", "npz")
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Arguments after ``--`` (Blender passes its own before it); all of argv when there is none."""
+    from ambiblend.core.pipeline import FOCAL_RANGE, HEIGHT_RANGE, SMOOTHNESS_RANGE, in_range
     argv = argv[argv.index("--") + 1:] if "--" in argv else argv
     p = argparse.ArgumentParser(prog="ambiblend/batch.py", description=__doc__.splitlines()[0])
     p.add_argument("--input", required=True, type=Path,
                    help="a video, a keypoint file or a folder of per-frame OpenPose files; or a folder of these")
     p.add_argument("--output", required=True, type=Path, help="folder for the .fbx (and .blend) files")
-    p.add_argument("--height", type=float, default=1.70, help="subject height in metres (default 1.70)")
+    p.add_argument("--height", type=float, default=1.70,
+                   help=f"subject height in metres, {HEIGHT_RANGE[0]}–{HEIGHT_RANGE[1]} (default 1.70)")
     p.add_argument("--weights", type=Path, default=None, help="lifter checkpoint (default: bundled)")
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
-    p.add_argument("--focal", type=float, default=None, help="lens, 35 mm equivalent (default 28)")
+    p.add_argument("--focal", type=float, default=None,
+                   help=f"lens, 35 mm equivalent, {FOCAL_RANGE[0]:g}–{FOCAL_RANGE[1]:g} (default 28)")
     p.add_argument("--blend", action="store_true", help="also save a .blend per clip")
     p.add_argument("--no-root-motion", action="store_true", help="keep the character in place")
     p.add_argument("--no-clean", action="store_true", help="skip smoothing / ground / foot locking")
     p.add_argument("--smoothness", type=float, default=0.5, help="0 = raw … 1 = very smooth")
-    p.add_argument("--formats", default="fbx", help="comma-separated: fbx, bvh, glb, gltf (default fbx)")
+    p.add_argument("--formats", default="fbx",
+                   help="comma-separated: fbx, bvh, glb, gltf, npz (the lifted joints) (default fbx)")
     p.add_argument("--fbx-preset", default="blender", choices=("blender", "unity", "unreal"),
                    help="FBX axes/units for the target application")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace output files that exist (default: stop before any clip and name them)")
     args = p.parse_args(argv)
     args.formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
-    unknown = [f for f in args.formats if f not in ("fbx", "bvh", "glb", "gltf")] or ([] if args.formats else ["(none)"])
+    unknown = [f for f in args.formats if f not in FORMATS] or ([] if args.formats else ["(none)"])
     if unknown:
-        p.error(f"unknown export format(s) {', '.join(unknown)}; use fbx, bvh, glb, gltf")
+        p.error(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
+    for flag, value, limits, unit in (("--height", args.height, HEIGHT_RANGE, " m"),
+                                      ("--focal", args.focal, FOCAL_RANGE, " mm"),
+                                      ("--smoothness", args.smoothness, SMOOTHNESS_RANGE, "")):
+        if value is not None and not in_range(value, limits):
+            p.error(f"{flag} must be between {limits[0]:g} and {limits[1]:g}{unit}, got {value:g}")
     return args
 
 
@@ -56,22 +71,86 @@ def make_options(args):
         from ambiblend.core.clean import CleanOptions
         clean = CleanOptions(smoothness=args.smoothness, in_place=args.no_root_motion)
     return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion,
-                           focal_35mm=args.focal or DEFAULT_FOCAL_35MM, device=args.device.upper(),
+                           focal_35mm=DEFAULT_FOCAL_35MM if args.focal is None else args.focal, device=args.device.upper(),
                            weights=args.weights, clean=clean)
 
 
-def process(clip: Path, out_dir: Path, options, model, args) -> list[Path]:
+def output_stems(clips: list[Path]) -> dict[Path, str]:
+    """Each clip's output stem: its own, or stem + ``_`` + its extension when clips share a stem
+    (case-insensitively, for file systems that ignore case); a number is added if still taken."""
+    counts: dict[str, int] = {}
+    for clip in clips:
+        counts[clip.stem.casefold()] = counts.get(clip.stem.casefold(), 0) + 1
+    stems, taken = {}, set()
+    for clip in clips:
+        stem = clip.stem
+        if counts[stem.casefold()] > 1:
+            stem = f"{clip.stem}_{clip.suffix.lstrip('.').lower() or 'frames'}"
+        base, n = stem, 2
+        while stem.casefold() in taken:
+            stem, n = f"{base}_{n}", n + 1
+        taken.add(stem.casefold())
+        stems[clip] = stem
+    return stems
+
+
+def planned_outputs(out_dir: Path, stem: str, args) -> list[Path]:
+    """The files one clip writes (a .gltf comes with its .bin)."""
+    paths = [out_dir / f"{stem}.{f}" for f in args.formats]
+    if "gltf" in args.formats:
+        paths.append(out_dir / f"{stem}.bin")
+    return paths + ([out_dir / f"{stem}.blend"] if args.blend else [])
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """Create ``out_dir`` if needed and prove it takes a file, before any slow work."""
+    from ambiblend.core.errors import AmbiblendError
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AmbiblendError(f"The output {out_dir} is a file, not a folder.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AmbiblendError(f"Cannot create the output folder {out_dir}: {exc.strerror or exc}.") from exc
+    try:
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".ambiblend-write-check-"):
+            pass
+    except OSError as exc:
+        raise AmbiblendError(f"The output folder {out_dir} is not writable: {exc.strerror or exc}.") from exc
+
+
+def check_nothing_overwritten(clips: list[Path], stems: dict[Path, str], out_dir: Path, args) -> None:
+    """Refuse to replace an input, or (without --overwrite) any existing output file."""
+    from ambiblend.core.errors import AmbiblendError
+    planned = [p for clip in clips for p in planned_outputs(out_dir, stems[clip], args)]
+    inputs = {c.resolve() for c in clips}
+    hit = [p for p in planned if p.resolve() in inputs]
+    if hit:
+        raise AmbiblendError(f"The output {hit[0]} would overwrite an input clip; choose another --output.")
+    existing = [p for p in planned if p.exists()]
+    if existing and not args.overwrite:
+        names = ", ".join(p.name for p in existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
+        raise AmbiblendError(f"{len(existing)} output {'files already exist' if len(existing) > 1 else 'file already exists'} in "
+                             f"{out_dir}: {names}. Nothing was processed; pass --overwrite to replace them, "
+                             f"or choose another --output.")
+
+
+def process(clip: Path, out_dir: Path, options, model, args, stem: str | None = None) -> list[Path]:
     """One clip → <out_dir>/<stem>.<format> (+ .blend) from a fresh empty scene."""
     import bpy
     from ambiblend.blender.armature import bake_motion
     from ambiblend.blender.export import export_all
+    from ambiblend.core.export import save_motion_npz
     from ambiblend.core.pipeline import run_pipeline
+    stem = stem or clip.stem
     motion = run_pipeline(clip, options, model=model)
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    obj, _ = bake_motion(bpy.context, motion, clip.stem)
-    written = export_all(obj, out_dir, clip.stem, args.formats, args.fbx_preset.upper())
+    obj, _ = bake_motion(bpy.context, motion, stem)
+    scene_formats = [f for f in args.formats if f != "npz"]
+    written = export_all(obj, out_dir, stem, scene_formats, args.fbx_preset.upper()) if scene_formats else []
+    if "npz" in args.formats:
+        written.append(save_motion_npz(motion, out_dir / f"{stem}.npz"))
     if args.blend:
-        blend = out_dir / f"{clip.stem}.blend"
+        blend = out_dir / f"{stem}.blend"
         bpy.ops.wm.save_as_mainfile(filepath=str(blend), check_existing=False)
         written.append(blend)
     return written
@@ -86,25 +165,35 @@ def main(argv: list[str]) -> int:
         clips = list_clips(args.input)
         options = make_options(args)
         check_options(options)
+        check_output_folder(args.output)
+        stems = output_stems(clips)
+        check_nothing_overwritten(clips, stems, args.output, args)
         model = load_lifting_model(options)
-        args.output.mkdir(parents=True, exist_ok=True)
     except (AmbiblendError, OSError) as exc:
         print(f"ambiblend batch: error: {exc}", file=sys.stderr)
         return 1
-    failed = 0
+    failures = []
     for i, clip in enumerate(clips, 1):
         start = time.perf_counter()
         try:
-            written = process(clip, args.output, options, model, args)
+            written = process(clip, args.output, options, model, args, stems[clip])
         except AmbiblendError as exc:
-            failed += 1
+            failures.append((clip, str(exc)))
             print(f"[{i}/{len(clips)}] {clip.name}: FAILED: {exc}", file=sys.stderr, flush=True)
+            continue
+        except Exception as exc:  # a bug of ours: report it with its traceback, go on with the next clip
+            failures.append((clip, f"unexpected {type(exc).__name__}: {exc}"))
+            traceback.print_exc()
+            print(f"[{i}/{len(clips)}] {clip.name}: FAILED (unexpected error, please report it): "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             continue
         names = ", ".join(p.name for p in written)
         print(f"[{i}/{len(clips)}] {clip.name} -> {args.output}/{{{names}}} ({time.perf_counter() - start:.1f} s)",
               flush=True)
-    if failed:
-        print(f"ambiblend batch: error: {failed} of {len(clips)} clips failed.", file=sys.stderr)
+    if failures:
+        print(f"ambiblend batch: error: {len(failures)} of {len(clips)} clips failed:", file=sys.stderr)
+        for clip, why in failures:
+            print(f"  {clip.name}: {why}", file=sys.stderr)
         return 1
     print(f"ambiblend batch: {len(clips)} clip{'s' if len(clips) != 1 else ''} done.", flush=True)
     return 0

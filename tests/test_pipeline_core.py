@@ -13,7 +13,7 @@ from ambiblend.core.detect import DetectionCancelled, load_keypoints
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import save_checkpoint
 from ambiblend.core.lift.model import Lifter
-from ambiblend.core.pipeline import PipelineOptions, place_on_ground, run_pipeline
+from ambiblend.core.pipeline import PipelineOptions, check_options, place_on_ground, run_pipeline
 from ambiblend.core.scale.model import ScaleNet
 from ambiblend.core.skeleton import ANKLE_TO_SOLE, FEET, JOINT_INDEX, ROOT, bone_lengths, standing_height
 
@@ -80,3 +80,24 @@ def test_progress_cancel_and_weights_checked_before_detection(weights, tmp_path)
     with pytest.raises(AmbiblendError, match="Weights file not found"):
         run_pipeline(VIDEO, PipelineOptions(weights=tmp_path / "missing.pt"), progress=progress)
     assert calls == []   # failed before any frame was decoded
+
+
+@pytest.mark.parametrize("field, value, message", [
+    # Issue 15, case 8: out-of-range settings are refused with the allowed range, never clamped
+    # (the operator and the batch both call check_options before any slow work).
+    ("focal_35mm", 0.0, r"Focal length must be between 5 and 300 mm \(35 mm equivalent\), got 0.0"),
+    ("focal_35mm", float("nan"), "Focal length must be between 5 and 300 mm"),
+    ("subject_height", 5.0, "Subject height must be between 0.3 and 3.0 m, got 5.0"),
+    ("smoothness", 99.0, "Smoothness must be between 0 and 1, got 99.0"),
+    ("smoothness", float("nan"), "Smoothness must be between 0 and 1, got nan"),
+])
+def test_check_options_refuses_out_of_range(field, value, message):
+    from ambiblend.core.clean import CleanOptions
+    options = PipelineOptions(clean=CleanOptions())
+    if field == "smoothness":
+        options.clean.smoothness = value
+    else:
+        setattr(options, field, value)
+    with pytest.raises(AmbiblendError, match=message):
+        check_options(options)
+    check_options(PipelineOptions(clean=CleanOptions(smoothness=1.0), focal_35mm=5.0, subject_height=3.0))

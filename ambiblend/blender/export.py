@@ -33,7 +33,10 @@ def _output_path(path, suffix: str) -> Path:
 
 
 def _with_only_selected(obj, export):
-    """Run ``export()`` with ``obj`` the only selected and active object, then restore."""
+    """Run ``export()`` with ``obj`` the only selected and active object, then restore.
+
+    Blender's exporters report their own failures (e.g. a file they cannot open) by raising
+    RuntimeError: that becomes an AmbiblendError with the exporter's message."""
     view_layer = bpy.context.view_layer
     selected = [o for o in view_layer.objects if o.select_get()]
     active = view_layer.objects.active
@@ -42,7 +45,13 @@ def _with_only_selected(obj, export):
             o.select_set(False)
         obj.select_set(True)
         view_layer.objects.active = obj
-        return export()
+        try:
+            return export()
+        except RuntimeError as exc:
+            # Blender's message: "Error: Python: Traceback …", the exception line, "Location: …".
+            lines = [line.strip() for line in str(exc).splitlines()
+                     if line.strip() and not line.strip().startswith("Location:")]
+            raise AmbiblendError(f"Export failed: {lines[-1] if lines else exc}") from exc
     finally:
         obj.select_set(False)
         for o in selected:

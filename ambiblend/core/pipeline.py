@@ -23,6 +23,10 @@ from .scale.trajectory import (DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metri
                                size_consistency)
 from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
 
+# Default blend of the detector's 3D depth into the lifter's: an even split, fixed before
+# measuring (assets/REAL_FOOTAGE.md has the sweep on the Pose2Sim clip).
+DETECTOR_3D_WEIGHT = 0.5
+
 @dataclass
 class PipelineOptions:
     """What the user chooses for one lift (panel, preferences or batch flags).
@@ -35,6 +39,9 @@ class PipelineOptions:
     device: str = "AUTO"           # AUTO / CUDA / CPU
     weights: str | Path | None = None   # None or "" → bundled model
     clean: object | None = None    # a core.clean.CleanOptions
+    # How much of the detector's own 3D depth (MediaPipe world landmarks) to blend into the
+    # lifter's (``lift.fuse``); 0 = the lifter alone. Used only where the detector gave 3D.
+    detector_3d_weight: float = DETECTOR_3D_WEIGHT
 
 
 @dataclass
@@ -66,13 +73,32 @@ class Motion:
         return int(self.joints.shape[0])
 
 
+# Allowed ranges (the panel's property limits are the same); NaN is outside every range.
+HEIGHT_RANGE = (0.3, 3.0)       # metres
+FOCAL_RANGE = (5.0, 300.0)      # mm, 35 mm equivalent: fisheye action cameras … long telephoto
+SMOOTHNESS_RANGE = (0.0, 1.0)
+
+
+def in_range(value, limits: tuple[float, float]) -> bool:
+    """True for a finite number within [low, high]."""
+    try:
+        return bool(np.isfinite(value)) and limits[0] <= value <= limits[1]
+    except TypeError:
+        return False
+
+
 def check_options(options: PipelineOptions) -> None:
-    """Reject bad settings before any slow work."""
+    """Reject bad settings before any slow work (out of range is refused, never clamped)."""
     h = options.subject_height
-    if not (np.isfinite(h) and 0.3 <= h <= 3.0):
-        raise AmbiblendError(f"Subject height must be between 0.3 and 3.0 m, got {h}.")
-    if not (np.isfinite(options.focal_35mm) and options.focal_35mm > 0):
-        raise AmbiblendError(f"Focal length must be positive, got {options.focal_35mm} mm.")
+    if not in_range(h, HEIGHT_RANGE):
+        raise AmbiblendError(f"Subject height must be between {HEIGHT_RANGE[0]} and {HEIGHT_RANGE[1]} m, got {h}.")
+    if not in_range(options.focal_35mm, FOCAL_RANGE):
+        raise AmbiblendError(f"Focal length must be between {FOCAL_RANGE[0]:g} and {FOCAL_RANGE[1]:g} mm "
+                             f"(35 mm equivalent), got {options.focal_35mm}.")
+    smoothness = getattr(options.clean, "smoothness", None)
+    if smoothness is not None and not in_range(smoothness, SMOOTHNESS_RANGE):
+        raise AmbiblendError(f"Smoothness must be between {SMOOTHNESS_RANGE[0]:g} and {SMOOTHNESS_RANGE[1]:g}, "
+                             f"got {smoothness}.")
 
 
 def load_lifting_model(options: PipelineOptions) -> LiftingModel:
@@ -111,15 +137,17 @@ class CameraMotion:
 
 
 def lift_to_camera(kp, model: LiftingModel, subject_height: float = DEFAULT_SUBJECT_HEIGHT,
-                   focal_35mm: float = DEFAULT_FOCAL_35MM) -> CameraMotion:
+                   focal_35mm: float = DEFAULT_FOCAL_35MM, detector_3d_weight: float = 0.0) -> CameraMotion:
     """``Keypoints2D`` (pixels) → ``CameraMotion``: the add-on's lifting, also used to score it.
 
     The lifter gives root-relative camera-frame joints in model units; ``size_consistency``
     gives every frame the clip's body size (moving the difference into depth); ``metric_scale``
     turns them into metres from the subject height; the scale module's S_2D times that factor
-    gives the camera-frame root position (``root_trajectory``).
+    gives the camera-frame root position (``root_trajectory``). detector_3d_weight: blend of the
+    detector's own 3D depth (``kp.world``, when the detector gave it) into the lifter's.
     """
-    lifted = lift_sequence(kp.xy, model)
+    world = getattr(kp, "world", None)
+    lifted = lift_sequence(kp.xy, model, world=world, world_weight=detector_3d_weight if world is not None else 0.0)
     k = size_consistency(lifted.joints)  # one body size for the clip; the rest is depth
     joints = lifted.joints * k[:, None, None]
     m = metric_scale(joints, subject_height)
@@ -132,7 +160,7 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
     """``Keypoints2D`` (pixels) → ``Motion`` in Blender world metres (``lift_to_camera``, then
     Blender axes, the ground, and the cleaning stage)."""
     check_options(options)
-    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm)
+    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
     world = camera_to_blender(cam.joints + cam.root[:, None, :])
     world = place_on_ground(world, options.subject_height, options.root_motion)
     contacts = None

@@ -55,9 +55,10 @@ def list_clips(path) -> list[Path]:
 
 def is_openpose_folder(path) -> bool:
     """True for a folder of per-frame OpenPose files (OpenPose's ``--write_json`` output): one
-    clip, not a folder of clips. Decided on its first .json file; videos in it say otherwise."""
+    clip, not a folder of clips. Decided on its first .json file; videos or .npz files in it say
+    otherwise (OpenPose writes only .json)."""
     path = Path(path)
-    if not path.is_dir() or any(p.suffix.lower() in VIDEO_EXTENSIONS for p in path.iterdir()):
+    if not path.is_dir() or any(p.suffix.lower() in (*VIDEO_EXTENSIONS, ".npz") for p in path.iterdir()):
         return False
     return holds_openpose_frames(path)
 
