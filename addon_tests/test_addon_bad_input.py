@@ -102,3 +102,19 @@ def test_export_needs_an_armature(addon, tmp_path):
     _fails_unchanged("Select the armature to export (nothing is selected).",
                      lambda: bpy.ops.ambiblend.export_fbx(filepath=str(path)))
     assert not path.exists()
+
+
+def test_malformed_keypoint_files(addon, tmp_path):
+    # Issue 15, cases 4 and 5: these raised BadZipFile / TypeError / AttributeError tracebacks
+    # in the operator's report; now the file and the problem, the scene and the file unchanged.
+    _busy_scene()
+    data = SAMPLE_KEYPOINTS.read_bytes()
+    cases = [("cut.npz", data[: len(data) // 2], "cut.npz is not a readable .npz file (damaged or truncated"),
+             ("people.json", b'{"people": [5, "x"]}', "people.json: each entry of 'people' must be an object"),
+             ("empty.json", b"[]", "empty.json: the COCO keypoint list is empty"),
+             ("text.json", b'[{"keypoints": "1 2 3"}]', "text.json: a keypoint list must be a list of numbers")]
+    for name, content, message in cases:
+        (tmp_path / name).write_bytes(content)
+        _lift(tmp_path / name)
+        _fails_unchanged(message)
+        assert (tmp_path / name).read_bytes() == content
