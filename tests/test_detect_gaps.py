@@ -43,6 +43,10 @@ def test_no_person_anywhere_and_never_seen_joint_raise():
 
 
 def test_mediapipe_indices_match_its_landmark_enum():
-    from mediapipe.python.solutions.pose import PoseLandmark
+    # The Tasks module has the enum from mediapipe 0.10.30 on; 0.10.21 keeps it in solutions.pose.
+    try:
+        from mediapipe.tasks.python.vision.pose_landmarker import PoseLandmark
+    except ImportError:
+        from mediapipe.python.solutions.pose import PoseLandmark
     for name, index in MEDIAPIPE_33.items():
         assert PoseLandmark[name.upper()].value == index, name

