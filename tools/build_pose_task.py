@@ -36,7 +36,6 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 def _mediapipe():
     try:
         import mediapipe
-        from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer, model_asset_bundle_utils
     except ImportError as exc:
         raise SystemExit(f"build_pose_task: mediapipe {REQUIRED} is needed (its wheel holds the pose "
                          f"models) but it cannot be imported ({exc}). Run this with the project venv: "
@@ -44,6 +43,7 @@ def _mediapipe():
     if mediapipe.__version__ != REQUIRED:
         raise SystemExit(f"build_pose_task: mediapipe {REQUIRED} is needed, found {mediapipe.__version__} "
                          f"(mediapipe >= 0.10.30 ships no model files). Use the project venv (.venv).")
+    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer, model_asset_bundle_utils
     return Path(mediapipe.__file__).parent / "modules", metadata_writer, model_asset_bundle_utils
 
 
