@@ -26,6 +26,11 @@ seed, also with a seeded ±10 % bone-length variation so the test skeletons diff
 training ones. ``--train-detector F``: that fraction of the training views gets detector-like 2D
 (``training.data.mocap.detector_like``: noise, dropped joints filled as the add-on does, left/right
 swaps) instead of the exact projection. Val/test files do not depend on the training options.
+
+Your own mocap, any rig: ``--bvh DIR --skeleton mixamo|cmu|unreal|unity|rokoko|bandai|auto|map.json``
+reads every ``*.bvh`` under DIR through that joint-name mapping (``ambiblend/core/mocap/bvh.py``;
+units detected or ``--unit``), group = first sub-folder; ``--test-groups`` / ``--val-groups``
+hold sub-folders out whole (else an 80/10/10 % hash split, which is not a held-out split).
 """
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ if __package__ in (None, ""):  # allow `python training/prepare_mocap.py`
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.model import project
-from ambiblend.core.mocap.bvh import load_h36m
+from ambiblend.core.mocap.bvh import SKELETONS, UNITS, load_h36m
 from training.data.mocap import PROPORTIONS, detector_like, eval_cameras, random_camera, vary_bones
 from training.data.sequences import SequenceSet
 
@@ -117,14 +122,56 @@ def list_clips(data_root: Path, limit: int | None = None,
     return clips[:limit] if limit else clips
 
 
+def list_bvh_clips(root: Path, val_groups=(), test_groups=(),
+                   limit: int | None = None) -> list[tuple[Path, str, str]]:
+    """(path, group, split) for every ``*.bvh`` under a folder of one's own mocap, sorted.
+
+    A clip's group is its first sub-folder under ``root`` (``root``'s own name for files at the
+    top). Groups named in ``test_groups`` / ``val_groups`` are held out whole; without any, the
+    clips are split 80/10/10 % by a hash of their path (not a held-out split: say so in figures).
+    """
+    if not root.is_dir():
+        raise AmbiblendError(f"BVH folder not found: {root}")
+    files = sorted(root.rglob("*.bvh"))
+    if not files:
+        raise AmbiblendError(f"No .bvh files under {root}.")
+    clips = []
+    for p in files:
+        rel = p.relative_to(root)
+        group = rel.parts[0] if len(rel.parts) > 1 else root.name
+        if group in test_groups:
+            split = "test"
+        elif group in val_groups:
+            split = "val"
+        elif test_groups or val_groups:
+            split = "train"
+        else:
+            h = int(hashlib.md5(str(rel).encode()).hexdigest()[:8], 16) % 100
+            split = "train" if h < 80 else "val" if h < 90 else "test"
+        clips.append((p, group, split))
+    return clips[:limit] if limit else clips
+
+
+def read_clip(path: Path, skeleton="bandai", unit: float | None = None, fps: float = 15.0) -> np.ndarray:
+    """One BVH → (F, 17, 3) metres Y up at ``fps`` (every k-th frame; k = file fps / fps, whole)."""
+    try:
+        world, file_fps = load_h36m(path, skeleton, unit)
+    except AmbiblendError as exc:
+        raise AmbiblendError(f"{path.name}: {exc}") from exc
+    step = file_fps / fps
+    if abs(step - round(step)) > 0.02 * step or round(step) < 1:
+        raise AmbiblendError(f"{path.name}: its {file_fps:.3g} fps is not a whole multiple of {fps:.3g} fps "
+                             f"(set --stride so that 30 / stride divides the file's rate).")
+    return world[::int(round(step))]
+
+
 def build(clips, stride: int, train_views: int, proportions: str = "mocap",
-          train_detector: float = 0.0) -> dict[str, dict[str, list]]:
+          train_detector: float = 0.0, skeleton="bandai", unit: float | None = None) -> dict[str, dict[str, list]]:
     """Run every clip through its split's camera protocol; returns per-output lists."""
     outs = {k: {"2d": [], "3d": [], "conf": [], "names": [], "groups": []}
             for k in ("train", "val", "val_detector", "test", "test_detector")}
     for i, (path, content, split) in enumerate(clips):
-        world, _ = load_h36m(path)
-        world = world[::stride]
+        world = read_clip(path, skeleton, unit, 30.0 / stride)
         if len(world) < 2:
             continue
         # One generator per clip and purpose, seeded by the clip index: reruns give the same files.
@@ -178,15 +225,29 @@ def main(argv=None) -> int:
     ap.add_argument("--split", choices=SPLITS, default="group",
                     help="group: val/test = whole held-out contents and styles (default); "
                          "legacy: the hash split of the models before issue 11")
+    ap.add_argument("--bvh", type=Path, default=None,
+                    help="a folder of your own BVH clips (any rig, see --skeleton), used instead of --data")
+    ap.add_argument("--skeleton", default="bandai",
+                    help="joint-name mapping of the BVH files: " + "|".join(SKELETONS) + "|auto|mapping.json "
+                         "(ambiblend/core/mocap/bvh.py; default bandai)")
+    ap.add_argument("--unit", choices=sorted(UNITS), default=None,
+                    help="the BVH files' length unit (default: the mapping's, else detected per file)")
+    ap.add_argument("--val-groups", default="", help="with --bvh: sub-folders held out for validation (comma-separated)")
+    ap.add_argument("--test-groups", default="", help="with --bvh: sub-folders held out for test (comma-separated)")
     ap.add_argument("--limit", type=int, default=None, help="first n clips only (smoke tests)")
     args = ap.parse_args(argv)
     if not 0.0 <= args.train_detector <= 1.0:
         raise AmbiblendError(f"--train-detector is a fraction in [0, 1], got {args.train_detector}.")
     t0 = time.time()
-    clips = list_clips(args.data, args.limit, args.split)
+    if args.bvh is not None:
+        split_list = lambda text: tuple(g for g in text.split(",") if g)
+        clips = list_bvh_clips(args.bvh, split_list(args.val_groups), split_list(args.test_groups), args.limit)
+    else:
+        clips = list_clips(args.data, args.limit, args.split)
     print(f"{len(clips)} clips: " + ", ".join(f"{s} {sum(c[2] == s for c in clips)}"
                                              for s in ("train", "val", "test")), flush=True)
-    outs = build(clips, args.stride, args.train_views, args.train_proportions, args.train_detector)
+    outs = build(clips, args.stride, args.train_views, args.train_proportions, args.train_detector,
+                 args.skeleton, UNITS[args.unit] if args.unit else None)
     fps = 30.0 / args.stride
     for key, o in outs.items():
         if not o["2d"]:

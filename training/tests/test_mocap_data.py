@@ -240,3 +240,31 @@ def test_prepare_rejects_a_missing_dataset(tmp_path):
     with pytest.raises(AmbiblendError, match="Dataset folder not found"):
         prepare_mocap.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+def test_prepare_reads_own_bvh_of_any_rig_with_held_out_folders(tmp_path):
+    from test_mocap_bvh import RIGS, _expected_joints, _rig_bvh
+    for folder, rig in (("studio_a", "mixamo"), ("studio_b", "rokoko"), ("studio_c", "cmu")):
+        names, extras, head_top, scale, order = RIGS[rig]
+        (tmp_path / "mine" / folder).mkdir(parents=True)
+        for k in range(2):
+            (tmp_path / "mine" / folder / f"take{k}.bvh").write_text(_rig_bvh(names, extras, head_top, scale, order))
+    args = ["--bvh", str(tmp_path / "mine"), "--skeleton", "auto", "--stride", "1", "--train-views", "1",
+            "--val-groups", "studio_b", "--test-groups", "studio_c", "--out", str(tmp_path / "o")]
+    assert prepare_mocap.main(args) == 0
+    load = lambda n: SequenceSet.load(tmp_path / "o" / f"{n}.npz")
+    assert set(load("train").groups) == {"studio_a"} and set(load("val").groups) == {"studio_b"}
+    test = load("test")
+    assert set(test.groups) == {"studio_c"} and len(test) == 2 * 4  # 2 clips × 4 views
+    # Each rig read in metres whatever its unit (cm / m): the test's 3D has the rig's bone lengths.
+    lengths = bone_lengths(test.sequence(0, "poses_3d").astype(np.float64))
+    ref = bone_lengths(_expected_joints()[:1])
+    ratio = lengths / ref  # metres / metres: 0.9–1.1, the seeded bone variation of val/test
+    assert (ratio > 0.9 - 1e-6).all() and (ratio < 1.1 + 1e-6).all()
+    # A rig no preset knows is refused with the file and the missing joint named.
+    (tmp_path / "odd").mkdir()
+    names, extras, head_top, scale, order = RIGS["cmu"]
+    (tmp_path / "odd" / "x.bvh").write_text(_rig_bvh({**names, "leg_r": "RightKnee"}, extras, head_top, scale, order))
+    with pytest.raises(AmbiblendError, match="x.bvh.*RightLeg"):
+        prepare_mocap.main(["--bvh", str(tmp_path / "odd"), "--skeleton", "cmu", "--stride", "1",
+                            "--out", str(tmp_path / "o2")])
