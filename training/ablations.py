@@ -149,7 +149,8 @@ def main(argv=None) -> int:
             for override in args.set:  # after the row's keys, so it wins
                 argv += ["--set", override]
             flat_init(run / "flat_init.pt", argv)  # same start and same sign rule as the default
-            if train_main(argv + ["--init", str(run / "flat_init.pt")]) != 0:
+            # An unfinished row (no model_signed.pt) is trained again from the start.
+            if train_main(argv + ["--init", str(run / "flat_init.pt"), "--overwrite"]) != 0:
                 raise AmbiblendError(f"Training of ablation row '{name}' failed.")
             minutes = (time.time() - t0) / 60
             sign = choose_sign(run / "model.pt", args.data / "val.npz", final)

@@ -35,6 +35,7 @@ class TrainConfig:
     out: str = "runs/default"         # run folder: last.pt, model.pt, log.csv, losses.png
     init: str = ""                    # start from an add-on checkpoint (fine-tuning)
     resume: bool = False              # continue from <out>/last.pt bit-for-bit
+    overwrite: bool = False           # start afresh in an --out that holds a run (its files are replaced)
     # --- 2D normalisation and the scale module (Table 4)
     norm: str = "clip"                # none/universal/clip/step; paper: universal [choice: clip for the add-on]
     scale_mode: str = "2d"            # 2d (paper) / 3d / none
@@ -108,6 +109,9 @@ class TrainConfig:
             raise AmbiblendError("All lifter losses are off (--no-2d --no-3d --no-adv --no-tmc): nothing to train.")
         if self.resume and self.init:
             raise AmbiblendError("--resume and --init conflict: resume continues a run, init starts a new one.")
+        if self.resume and self.overwrite:
+            raise AmbiblendError("--resume and --overwrite conflict: resume continues the run in --out, "
+                                 "overwrite replaces it.")
         if not 1 <= self.gap_min <= self.gap_max:
             raise AmbiblendError(f"Need 1 <= --gap-min <= --gap-max, got {self.gap_min} and {self.gap_max}.")
         positive = ("width", "lifter_blocks", "scale_blocks", "disc_blocks", "lifter_steps", "epochs",

@@ -7,6 +7,7 @@
 Run folder: ``last.pt`` (everything needed to resume, written atomically every epoch),
 ``model.pt`` (add-on weights: best validation PMPJPE, else the latest epoch), ``log.csv``,
 ``losses.png``, ``config.toml``-equivalent inside every checkpoint. Options: training/config.py.
+An ``--out`` that already holds a run is refused unless ``--resume`` or ``--overwrite`` is given.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from training.data.sequences import SequenceSet
 
 REPO = Path(__file__).resolve().parents[1]
 RESUME_OVERRIDES = ("epochs", "max_minutes", "progress", "device")  # may change on --resume
+RUN_FILES = ("last.pt", "model.pt", "model.safetensors", "log.csv", "losses.png")  # what a run writes in --out
 
 
 def git_revision() -> str:
@@ -167,6 +169,32 @@ def init_from(path, nets: recipe.Nets) -> dict:
     return data["normalization"]
 
 
+def check_run_folder(cfg: TrainConfig) -> None:
+    """A run never replaces another unasked: --out holding a run needs --resume or --overwrite,
+    and --resume needs a run (its last.pt) to continue."""
+    out = Path(cfg.out)
+    if cfg.resume:
+        if not (out / "last.pt").is_file():
+            raise AmbiblendError(f"There is no run to resume in {out} (no last.pt there); "
+                                 "start one without --resume.")
+        return
+    existing = [name for name in RUN_FILES if (out / name).exists()]
+    if existing and not cfg.overwrite:
+        raise AmbiblendError(f"{out} already holds a training run ({', '.join(existing)}). Pass --resume to "
+                             "continue it, --overwrite to replace it, or choose another --out.")
+
+
+def write_log(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """log.csv from scratch (header + rows), atomically: on --resume it is rebuilt from last.pt's
+    history, so a row written after the last checkpoint (a kill in between) is not repeated."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
 def resumed_config(cfg: TrainConfig) -> TrainConfig:
     """On --resume the stored config wins, except the budget keys given on the command line."""
     path = Path(cfg.out) / "last.pt"
@@ -175,7 +203,7 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
     for key in RESUME_OVERRIDES:
         if key in given:
             setattr(stored, key, getattr(cfg, key))
-    stored.resume, stored.out = True, cfg.out
+    stored.resume, stored.out, stored.overwrite = True, cfg.out, False
     return stored.check()
 
 
@@ -273,6 +301,7 @@ def val_subset(path: str, limit: int) -> SequenceSet | None:
 
 def train(cfg: TrainConfig) -> dict:
     """Run (or resume) training; → {"epoch", "best", "out", "history"}."""
+    check_run_folder(cfg.check())
     if cfg.resume:
         cfg = resumed_config(cfg)
     cfg.check()
@@ -311,9 +340,10 @@ def _loop(cfg, nets, scheds, gen, poses, sampler, val, constant, device, rank, w
     columns = log_columns(cfg, val is not None)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-        if not cfg.resume or not (out / "log.csv").exists():
-            with open(out / "log.csv", "w", newline="", encoding="utf-8") as f:
-                csv.DictWriter(f, columns).writeheader()
+        if not cfg.resume:   # --overwrite (checked in train): the old run's files go before the first epoch
+            for name in RUN_FILES:
+                (out / name).unlink(missing_ok=True)
+        write_log(out / "log.csv", columns, history)
     bar = _progress(cfg, rank, (max(1, (cfg.samples_per_epoch or len(poses)) // cfg.batch)) * (cfg.epochs - epoch))
     nets.scale.train(); nets.lifter.train(); nets.disc.train()
     stopped = False

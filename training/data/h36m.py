@@ -12,8 +12,9 @@ Inputs (not downloadable here; they come with the user's own Human3.6M licence):
 
 Sequences are one (subject, action, camera) each, named ``S9/Walking 1/cam0``; the group is
 the action without its take number ("Walking 1" → "Walking"). Paper split: train S1 S5 S6 S7
-S8, test S9 S11. The npz files hold pickled dicts, so they are opened with allow_pickle: load
-only files you trust.
+S8, test S9 S11. The npz files hold pickled dicts; they are never opened with numpy's
+``allow_pickle`` (which runs whatever a crafted file asks): a restricted unpickler rebuilds only
+dicts, lists, strings, numbers and numpy arrays, and refuses a file that asks for anything else.
 
     python -m training.data.h36m --2d data_2d_h36m_gt.npz --3d data_3d_h36m.npz \
         --cameras h36m_cameras.json --subjects S9,S11 --out test.npz
@@ -27,7 +28,10 @@ if __package__ in (None, ""):
 
 import argparse
 import json
+import pickle
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,17 +47,58 @@ TEST_SUBJECTS = ("S9", "S11")
 FPS = 50.0
 
 
+def _numpy_globals() -> dict:
+    """The only callables a VideoPose3D pickle may name: numpy's array and dtype rebuilders."""
+    from numpy.core import multiarray
+    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+    for module in ("numpy.core.multiarray", "numpy._core.multiarray"):   # numpy 1.x / 2.x files
+        allowed[(module, "_reconstruct")] = multiarray._reconstruct
+        allowed[(module, "scalar")] = multiarray.scalar
+    return allowed
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles dicts, lists, tuples, strings, numbers and numpy arrays; nothing else can run."""
+    _allowed = _numpy_globals()
+
+    def find_class(self, module, name):
+        if (module, name) not in self._allowed:
+            raise pickle.UnpicklingError(f"it asks to run {module}.{name}")
+        return self._allowed[(module, name)]
+
+
+def _read_member(archive: zipfile.ZipFile, member: str):
+    """One .npy inside an npz, without numpy's allow_pickle: plain arrays as numpy reads them,
+    object arrays through ``_ArrayUnpickler``."""
+    with archive.open(member) as fp:
+        version = np.lib.format.read_magic(fp)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        _, _, dtype = header(fp)
+        if not dtype.hasobject:
+            with archive.open(member) as again:
+                return np.lib.format.read_array(again, allow_pickle=False)
+        return _ArrayUnpickler(fp).load()
+
+
 def _load_dict(path, key: str) -> dict:
     path = Path(path)
     if not path.is_file():
         raise AmbiblendError(f"Human3.6M file not found: {path}")
     try:
-        with np.load(path, allow_pickle=True) as f:
-            if key not in f.files:
+        with zipfile.ZipFile(path) as archive:
+            if f"{key}.npy" not in archive.namelist():
                 raise AmbiblendError(f"{path.name} has no '{key}': not a VideoPose3D-layout Human3.6M file.")
-            return f[key].item()
-    except (OSError, ValueError) as exc:
+            value = _read_member(archive, f"{key}.npy")
+    except pickle.UnpicklingError as exc:
+        raise AmbiblendError(f"{path.name} was refused: {exc}. A VideoPose3D file holds only dicts of "
+                             "arrays; this one may be crafted to run code.") from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise AmbiblendError(f"{path.name} is not a readable npz file ({exc}).") from exc
+    value = value.item() if isinstance(value, np.ndarray) and value.dtype.hasobject and value.shape == () else value
+    if not isinstance(value, dict):
+        raise AmbiblendError(f"{path.name}: '{key}' is not a dict {{subject: {{action: ...}}}} "
+                             f"(got {type(value).__name__}).")
+    return value
 
 
 def load_cameras(path) -> dict:
@@ -80,8 +125,22 @@ def load_h36m(path_2d, path_3d=None, cameras=None, subjects=TRAIN_SUBJECTS) -> S
     for subject in subjects:
         if subject not in pos2d:
             raise AmbiblendError(f"Subject {subject} is not in {Path(path_2d).name} (has {', '.join(sorted(pos2d))}).")
-        for action in sorted(pos2d[subject]):
-            for c, xy in enumerate(pos2d[subject][action]):
+        if not isinstance(pos2d[subject], dict):
+            raise AmbiblendError(f"{Path(path_2d).name}: {subject} is not a dict {{action: [arrays per camera]}}.")
+        for action in sorted(pos2d[subject], key=str):
+            views = pos2d[subject][action]
+            if not isinstance(views, (list, tuple)) or not all(isinstance(v, np.ndarray) for v in views):
+                raise AmbiblendError(f"{Path(path_2d).name}: {subject}/{action} is not a list of arrays (one per camera).")
+            if cams is not None:
+                subject_3d = pos3d.get(subject)
+                if not isinstance(subject_3d, dict) or action not in subject_3d:
+                    raise AmbiblendError(f"{subject}/{action} is in {Path(path_2d).name} but not in {Path(path_3d).name}.")
+                if len(cams.get(subject, ())) < len(views):
+                    raise AmbiblendError(f"The camera file has {len(cams.get(subject, ()))} cameras for {subject}, "
+                                         f"the 2D {len(views)}.")
+            for c, xy in enumerate(views):
+                if xy.dtype.kind not in "biuf":
+                    raise AmbiblendError(f"{subject}/{action}/cam{c}: 2D holds {xy.dtype} data, expected numbers.")
                 xy = np.asarray(xy, dtype=np.float32)
                 if xy.ndim != 3 or xy.shape[1:] != (NUM_JOINTS, 2):
                     raise AmbiblendError(f"{subject}/{action}/cam{c}: 2D of shape {xy.shape}, expected (T, 17, 2).")

@@ -18,6 +18,8 @@ On disk: one ``.npz`` with the arrays below (``poses_3d`` optional, never used f
 """
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,5 +126,7 @@ class SequenceSet:
                                    fps=float(get("fps")) if get("fps") is not None else 30.0,
                                    poses_3d=None if get("poses_3d") is None else get("poses_3d").astype(np.float32),
                                    conf=None if get("conf") is None else get("conf").astype(np.float32))
+        except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise AmbiblendError(f"{path.name} is damaged or truncated: not a complete .npz archive ({exc}).") from exc
         except (OSError, ValueError) as exc:
             raise AmbiblendError(f"{path.name} is not a readable .npz data file ({exc}).") from exc
