@@ -100,7 +100,7 @@ def test_ground_levelled_and_soles_on_zero():
 
 def test_no_foot_below_the_floor():
     """A lifter error pushes the right ankle 12 cm down for a second: after cleaning no sole is
-    below z = 0 (1 mm), bones keep their lengths, the left foot is untouched there."""
+    below z = 0 (1 mm), bones keep their lengths (the body is raised, the pose kept)."""
     truth, _, noisy = noisy_walk(frames=240, sigma=0.003)
     noisy[90:120, 3, 2] -= 0.12
     out = clean_motion(noisy, None, FPS, CleanOptions(smoothness=0.3))
@@ -162,3 +162,35 @@ def test_bad_input_messages():
         clean_motion(lost, None, FPS)
     with pytest.raises(AmbiblendError, match="Confidences must have shape"):
         clean_motion(noisy, np.ones((20, 3)), FPS)
+
+
+def test_long_occlusion_keeps_the_lifted_joint_short_gaps_and_absent_joints_are_filled():
+    """A wrist at occluded-limb confidence (0.2) for 1 s keeps the lifter's estimate (a straight
+    line through the occlusion would be worse); the same for 3 frames is interpolated, and a
+    joint the detector has lost (0.05) is interpolated however long."""
+    from ambiblend.core.clean.filters import fill_gaps, valid_mask
+    truth, _, _ = noisy_walk(frames=120, sigma=0.0)
+    conf = np.full(truth.shape[:2], 0.9)
+    conf[30:60, 13] = 0.2      # 1 s occluded
+    conf[80:83, 13] = 0.2      # 0.1 s
+    conf[90:120, 16] = 0.05    # lost
+    ok = valid_mask(truth, conf, fps=FPS)
+    assert ok[30:60, 13].all() and not ok[80:83, 13].any() and not ok[90:120, 16].any()
+    filled = fill_gaps(truth, ok)
+    np.testing.assert_array_equal(filled[30:60, 13], truth[30:60, 13])
+    np.testing.assert_allclose(filled[81, 13], truth[79, 13] + (truth[83, 13] - truth[79, 13]) / 2, atol=1e-12)
+    assert not valid_mask(truth, conf)[30:60, 13].any()   # without fps: the old rule, every span
+
+
+def test_despike_removes_a_one_frame_flicker_and_keeps_smooth_motion():
+    from ambiblend.core.clean.filters import despike
+    t = np.arange(120) / FPS
+    smooth = np.stack([np.sin(2 * np.pi * 1.0 * t), np.cos(2 * np.pi * 0.5 * t)], axis=1)
+    spiky = smooth.copy()
+    spiky[50] += 0.5
+    out = despike(spiky, FPS, 0.5)
+    # The spike (0.5) is gone: what is left is at most one frame's own motion (a neighbour's value).
+    assert abs(out[50, 0] - smooth[50, 0]) <= np.abs(np.diff(smooth[49:52, 0])).max() + 1e-12
+    slow = smooth[:, 1]                                                    # 0.5 Hz survives
+    assert np.abs(despike(slow[:, None], FPS, 0.5)[:, 0] - slow).max() < 0.012
+    np.testing.assert_array_equal(despike(spiky, FPS, 0.0), spiky)         # smoothness 0: untouched

@@ -29,8 +29,8 @@ from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.multiview.calibration import read_calibration
 from ambiblend.core.skeleton import JOINT_INDEX, JOINTS
-from training.real_footage import (apply_offsets, build_reference, detect_views, evaluate_view,
-                                   overall, reference_height, sync_check)
+from training.real_footage import (apply_offsets, build_reference, common_scores, detect_views,
+                                   evaluate_view, method_poses, overall, reference_height, sync_check)
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 PLOT_JOINTS = ("right_wrist", "left_ankle", "head")
@@ -122,6 +122,40 @@ def markdown(results: dict, reproj: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def method_table(views: dict, scored: list[str], ref, weights: list[Path], height: float,
+                 blend: list[float] | None) -> dict:
+    """{row name: {view: {"pmpjpe14", "bone_deg", "frames"}, "mean": ...}} for every method of
+    ``method_poses``, per weights file and detector-3D weight; detector-only rows once."""
+    from ambiblend.core.pipeline import DETECTOR_3D_WEIGHT
+    rows: dict = {}
+    for w in weights:
+        model = load_model(w, "cpu")
+        for b in blend or [DETECTOR_3D_WEIGHT]:
+            for v in scored:
+                for method, pose in method_poses(views[v], model, height, b).items():
+                    own = method in ("MediaPipe world", "zero depth")
+                    name = method if own else f"{label(w)}: {method}" + ("" if method == "raw lift" else f" (w={b:g})")
+                    rows.setdefault(name, {})[v] = common_scores(pose, views[v], ref)
+    for per_view in rows.values():
+        n = np.array([per_view[v]["frames"] for v in scored], dtype=np.float64)
+        per_view["mean"] = {k: float(np.mean([per_view[v][k] for v in scored])) for k in ("pmpjpe14", "bone_deg")}
+        per_view["mean"]["frames"] = int(n.sum())
+    return rows
+
+
+def methods_markdown(rows: dict, scored: list[str]) -> str:
+    """The 14-joint comparison: PMPJPE per view and mean, bone-direction error mean."""
+    lines = ["Shared clip, 14 common joints (pelvis, thorax, hips, knees, ankles, shoulders, elbows, wrists):", "",
+             "| method | " + " | ".join(f"{v} PMPJPE" for v in scored) + " | mean PMPJPE mm | "
+             + " | ".join(f"{v} bone°" for v in scored) + " | mean bone-direction error ° |",
+             "|---|" + "---|" * (2 * len(scored) + 2)]
+    for name, per_view in rows.items():
+        cells = [f"{per_view[v]['pmpjpe14']:.1f}" for v in scored] + [f"**{per_view['mean']['pmpjpe14']:.1f}**"]
+        cells += [f"{per_view[v]['bone_deg']:.1f}" for v in scored] + [f"**{per_view['mean']['bone_deg']:.1f}**"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="folder with the calibration and one video per camera")
@@ -135,6 +169,9 @@ def main(argv=None) -> int:
     ap.add_argument("--inlier-px", type=float, default=40.0, help="triangulation inlier threshold")
     ap.add_argument("--clean", type=float, metavar="SMOOTHNESS",
                     help="also score each model after the add-on's cleaning at this smoothness (0..1)")
+    ap.add_argument("--detector-3d-weight", type=float, action="append", metavar="W",
+                    help="blend of MediaPipe's 3D depth into the lifter's for the method rows "
+                         "(repeatable; default: the add-on's default)")
     ap.add_argument("--offset", action="append", default=[], metavar="VIEW=K",
                     help="view VIEW's frame t+K shows the others' frame t (repeatable; trims to the common range)")
     ap.add_argument("--sync-check", type=int, default=0, metavar="K",
@@ -163,6 +200,7 @@ def main(argv=None) -> int:
             per_view = {k: {m: v for m, v in d.items() if m != "series"} for k, d in per_view.items()}
             per_view["overall"] = overall(per_view)
             results[name] = per_view
+        methods = method_table(views, scored, ref, args.weights, height, args.detector_3d_weight)
     except AmbiblendError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -172,9 +210,9 @@ def main(argv=None) -> int:
                         error_px=ref.error_px, flipped=ref.flipped, names=np.array(ref.names))
     summary = {"subject_height_m": height, "offsets": offsets, "reference_complete_frames": int(ref.valid.all(axis=1).sum()),
                "frames": int(ref.valid.shape[0]), "reprojection": reproj, "results": results,
-               "sync_check_px": sync}
+               "sync_check_px": sync, "methods_14_joints": methods}
     (args.out / "metrics.json").write_text(json.dumps(summary, indent=1))
-    table = markdown(results, reproj)
+    table = methods_markdown(methods, scored) + "\n" + markdown(results, reproj)
     (args.out / "metrics.md").write_text(table)
     fps = next(iter(views.values())).keypoints.fps
     for i, (name, series) in enumerate(plots.items()):

@@ -28,7 +28,7 @@ import numpy as np
 
 from ambiblend.core.errors import AmbiblendError
 from ambiblend.core.scale.trajectory import metric_scale
-from ambiblend.core.skeleton import HEAD, NUM_JOINTS, ROOT, clip_height
+from ambiblend.core.skeleton import HEAD, JOINT_INDEX, NUM_JOINTS, ROOT, clip_height
 
 PCK_JOINTS = tuple(i for i in range(NUM_JOINTS) if i not in (0, 7, 9))
 PCK_THRESHOLDS_MM = np.arange(0.0, 150.0 + 1e-9, 5.0)
@@ -67,14 +67,7 @@ def procrustes_align(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Per-frame similarity transform of pred onto gt (Umeyama, reflections excluded). (T,17,3)."""
     p, g = np.asarray(pred, dtype=np.float64), np.asarray(gt, dtype=np.float64)
     mp, mg = p.mean(axis=1, keepdims=True), g.mean(axis=1, keepdims=True)
-    p0, g0 = p - mp, g - mg
-    u, sig, vt = np.linalg.svd(np.einsum("tji,tjk->tik", p0, g0))  # H = P0ᵀ G0 (T,3,3)
-    d = np.sign(np.linalg.det(np.einsum("tij,tjk->tik", u, vt)))
-    flip = np.ones_like(sig)
-    flip[:, 2] = d  # no reflection
-    rot = np.einsum("tij,tj,tjk->tik", u, flip, vt)  # p0 @ rot ≈ g0 up to scale
-    scale = (sig * flip).sum(axis=1) / np.maximum((p0 ** 2).sum(axis=(1, 2)), 1e-12)
-    return scale[:, None, None] * (p0 @ rot) + mg
+    return _similarity(p - mp, g - mg) + mg
 
 
 def pmpjpe(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -112,3 +105,58 @@ def pck(errors_mm: np.ndarray, threshold_mm: float = 150.0) -> float:
 def auc(errors_mm: np.ndarray) -> float:
     """Mean PCK over thresholds 0..150 mm in steps of 5 (0..1)."""
     return float(np.mean([pck(errors_mm, t) for t in PCK_THRESHOLDS_MM]))
+
+
+# The 14 joints every pose source defines alike (detector landmarks, mocap joint centres,
+# MediaPipe's own 3D): no spine, neck or head top, whose definitions differ between them.
+COMMON_JOINTS = tuple(JOINT_INDEX[n] for n in (
+    "pelvis", "thorax", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle",
+    "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow", "right_wrist"))
+# Bones between them (child, parent): legs, pelvis→thorax (the torso), shoulders and arms.
+COMMON_BONES = tuple((JOINT_INDEX[c], JOINT_INDEX[p]) for c, p in (
+    ("right_hip", "pelvis"), ("right_knee", "right_hip"), ("right_ankle", "right_knee"),
+    ("left_hip", "pelvis"), ("left_knee", "left_hip"), ("left_ankle", "left_knee"),
+    ("thorax", "pelvis"), ("left_shoulder", "thorax"), ("left_elbow", "left_shoulder"),
+    ("left_wrist", "left_elbow"), ("right_shoulder", "thorax"), ("right_elbow", "right_shoulder"),
+    ("right_wrist", "right_elbow")))
+
+
+def _aligned_common(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pred similarity-aligned to gt per frame on the 14 common joints; both (T, 17, 3) with
+    only those joints meaningful in the aligned prediction."""
+    p, g = _check(pred, gt)
+    idx = list(COMMON_JOINTS)
+    sub_p, sub_g = p[:, idx], g[:, idx]
+    mp, mg = sub_p.mean(axis=1, keepdims=True), sub_g.mean(axis=1, keepdims=True)
+    aligned_sub = _similarity(sub_p - mp, sub_g - mg) + mg
+    out = np.full_like(p, np.nan)
+    out[:, idx] = aligned_sub
+    return out, g
+
+
+def _similarity(p0: np.ndarray, g0: np.ndarray) -> np.ndarray:
+    """Centred (T, J, 3) p0 rotated and scaled onto centred g0 (Umeyama, no reflection)."""
+    u, sig, vt = np.linalg.svd(np.einsum("tji,tjk->tik", p0, g0))
+    d = np.sign(np.linalg.det(np.einsum("tij,tjk->tik", u, vt)))
+    flip = np.ones_like(sig)
+    flip[:, 2] = d
+    rot = np.einsum("tij,tj,tjk->tik", u, flip, vt)
+    scale = (sig * flip).sum(axis=1) / np.maximum((p0 ** 2).sum(axis=(1, 2)), 1e-12)
+    return scale[:, None, None] * (p0 @ rot)
+
+
+def pmpjpe_common(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """(T,) PMPJPE in mm over the 14 common joints (aligned on those joints only)."""
+    a, g = _aligned_common(pred, gt)
+    idx = list(COMMON_JOINTS)
+    return np.linalg.norm(a[:, idx] - g[:, idx], axis=-1).mean(axis=1) * 1000.0
+
+
+def bone_direction_error(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """(T,) mean angle in degrees between each common bone and the ground truth's, after the
+    frame's similarity alignment: what an animator sees, blind to body proportions."""
+    a, g = _aligned_common(pred, gt)
+    c, p = np.array(COMMON_BONES).T
+    u, v = a[:, c] - a[:, p], g[:, c] - g[:, p]
+    cos = (u * v).sum(-1) / np.maximum(np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-12)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))).mean(axis=1)

@@ -30,9 +30,10 @@ from ambiblend.core.lift.checkpoint import LiftingModel
 from ambiblend.core.lift.infer import lift_sequence
 from ambiblend.core.multiview.calibration import Camera
 from ambiblend.core.multiview.triangulate import Triangulation, reject_jumps, triangulate
-from ambiblend.core.pipeline import lift_to_camera
+from ambiblend.core.pipeline import PipelineOptions, lift_keypoints, lift_to_camera
 from ambiblend.core.skeleton import ROOT, bone_lengths
-from training.metrics import joint_errors, mpjpe, n_mpjpe, pck, pmpjpe, subject_height
+from training.metrics import (bone_direction_error, joint_errors, mpjpe, n_mpjpe, pck, pmpjpe, pmpjpe_common,
+                              subject_height)
 
 # Temporal outlier marking of the reference: 10 cm off the median of ±0.08 s (5 frames at 60 fps).
 # On the Pose2Sim clips it removes 10 of 1700 points (legs hidden in two views) and halves the
@@ -81,8 +82,10 @@ def apply_offsets(views: list[ViewData], offsets: dict[str, int]) -> list[ViewDa
     for v, k in zip(views, ks):
         kp = v.keypoints
         cut = slice(lo + k, hi + k)
+        world = None if kp.world is None else kp.world[cut]
         out.append(ViewData(v.camera, Keypoints2D(xy=kp.xy[cut], conf=kp.conf[cut], filled=kp.filled[cut],
-                                                  fps=kp.fps, image_size=kp.image_size, source=kp.source)))
+                                                  fps=kp.fps, image_size=kp.image_size, source=kp.source,
+                                                  world=world)))
     return out
 
 
@@ -231,3 +234,40 @@ def sync_check(views: list[ViewData], max_offset: int = 6, margin: int = 8) -> d
         out[view.camera.name] = [float(np.nanmedian(np.linalg.norm(proj - view.keypoints.xy[frames + k], axis=-1)))
                                  for k in range(-max_offset, max_offset + 1)]
     return out
+
+
+def method_poses(view: ViewData, model: LiftingModel, height: float, detector_3d_weight: float) -> dict:
+    """Each way of getting 3D from this one view, as root-relative camera-frame joints (T, 17, 3):
+
+    - ``raw lift``: the lifter alone (``lift_to_camera``, no detector 3D, no cleaning);
+    - ``lift + detector 3D``: the lifter with MediaPipe's depth blended in (``lift.fuse``);
+    - ``default output``: exactly what the batch job keys with its default options (fusion,
+      cleaning, ground, foot locking), turned back from Blender axes to the camera's;
+    - ``MediaPipe world``: the detector's own 3D (``pose_world_landmarks``), same graph and frames;
+    - ``zero depth``: the detected 2D with no depth (the yardstick any lifter must beat).
+    """
+    from ambiblend.core.clean import CleanOptions
+    kp = view.keypoints
+    out = {"raw lift": lift_to_camera(kp, model, height).joints}
+    if kp.world is not None:
+        out["lift + detector 3D"] = lift_to_camera(kp, model, height, detector_3d_weight=detector_3d_weight).joints
+    options = PipelineOptions(subject_height=height, detector_3d_weight=detector_3d_weight, clean=CleanOptions())
+    cam = lift_keypoints(kp, model, options).joints @ CAMERA_TO_BLENDER  # inverse of camera_to_blender
+    out["default output"] = cam - cam[:, ROOT:ROOT + 1]
+    if kp.world is not None:
+        out["MediaPipe world"] = kp.world - kp.world[:, ROOT:ROOT + 1]
+    xn = view.camera.undistort(kp.xy)
+    flat = np.concatenate([xn, np.zeros(xn.shape[:-1] + (1,))], axis=-1)
+    out["zero depth"] = flat - flat[:, ROOT:ROOT + 1]
+    return out
+
+
+def common_scores(pred: np.ndarray, view: ViewData, reference: Triangulation) -> dict:
+    """PMPJPE (mm) and bone-direction error (degrees) on the 14 common joints
+    (``training.metrics.COMMON_JOINTS``) over the frames with a complete reference."""
+    ok = reference.valid.all(axis=1)
+    if not ok.any():
+        raise AmbiblendError("No frame has a complete triangulated reference for this view.")
+    ref = view.camera.to_camera(reference.points[ok])
+    return {"pmpjpe14": float(pmpjpe_common(pred[ok], ref).mean()),
+            "bone_deg": float(bone_direction_error(pred[ok], ref).mean()), "frames": int(ok.sum())}

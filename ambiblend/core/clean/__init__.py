@@ -2,10 +2,12 @@
 
     cleaned = clean_motion(joints, conf, fps, CleanOptions(smoothness=0.5))
 
-Steps, in order: gaps (NaN or low-confidence joints) filled by interpolation → zero-phase
-Butterworth low-pass (``filters``) → constant bone lengths (``bones``) → ground plane levelled
-and soles on z = 0 (``ground``) → foot contacts and foot locking (``feet``) → optional in-place
-→ no foot below the floor (knees bend instead).
+Steps, in order: gaps (NaN joints, and low-confidence joints over short spans only: over
+longer ones the lifter's estimate beats a straight line) filled by interpolation → one-frame
+spikes removed (a short running median) and a zero-phase Butterworth low-pass (``filters``) →
+constant bone lengths (``bones``) → ground plane levelled and soles on z = 0 (``ground``) →
+foot contacts and foot locking (``feet``) → optional in-place → no foot below the floor (the
+body is raised, the pose kept).
 Input and output are in Blender's world frame (metres, Z up, subject facing −Y).
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..errors import AmbiblendError
 from ..skeleton import FEET, NUM_JOINTS, ROOT
 from .bones import fix_bone_lengths
 from .feet import HEIGHT_ON, detect_contacts, keep_above_floor, lock_feet
-from .filters import fill_gaps, lowpass, valid_mask
+from .filters import despike, fill_gaps, lowpass, valid_mask
 from .ground import level_and_ground, lowest_ankle_level, sole_offset
 
 __all__ = ["CleanOptions", "CleanedMotion", "clean_motion"]
@@ -58,8 +60,8 @@ def clean_motion(joints: np.ndarray, conf: np.ndarray | None, fps: float,
     if not fps or fps <= 0:
         raise AmbiblendError(f"Frame rate must be positive, got {fps}.")
 
-    x = fill_gaps(joints, valid_mask(joints, conf))
-    x = lowpass(x, fps, options.smoothness)
+    x = fill_gaps(joints, valid_mask(joints, conf, fps=fps))
+    x = lowpass(despike(x, fps, options.smoothness), fps, options.smoothness)
     if options.fix_bone_lengths:
         x = fix_bone_lengths(x)
 
@@ -82,7 +84,7 @@ def clean_motion(joints: np.ndarray, conf: np.ndarray | None, fps: float,
     elif options.lock_feet:
         x = lock_feet(x, contacts, fps)
     if options.ground:   # after locking: a foot planted below the floor is raised, still planted
-        x = keep_above_floor(x, sole_offset(x))
+        x = keep_above_floor(x, sole_offset(x), fps)
     return CleanedMotion(joints=x, contacts=contacts, ground_height=float(ground_height))
 
 

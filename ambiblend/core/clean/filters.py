@@ -18,8 +18,18 @@ from .butterworth import butter_lowpass, filtfilt
 MAX_CUTOFF_HZ = 12.0
 MIN_CUTOFF_HZ = 1.5
 FILTER_ORDER = 2
-# Detector confidence under which a joint counts as missing (MediaPipe visibility scale).
+# Detector confidence under which a joint counts as missing (MediaPipe visibility scale)...
 MIN_CONFIDENCE = 0.3
+# ...but only over spans up to this long: over longer ones (an occluded limb) the lifter's
+# estimate from the rest of the body beats a straight line (Pose2Sim cam03: 63.4 mm raw vs
+# 69.8 mm when every low-confidence span was interpolated).
+MAX_LOW_CONFIDENCE_GAP_S = 0.2
+# Under this the detector says the joint is not there at all (MediaPipe gives ~0.15–0.25 for an
+# occluded wrist, < 0.1 when it has lost it): always interpolated, however long the span.
+ABSENT_CONFIDENCE = 0.1
+# Running-median window (seconds) that removes one- and two-frame spikes (a left/right flicker of
+# the detector) before the low-pass, which would otherwise smear them over their neighbours.
+SPIKE_WINDOW_S = 0.1
 
 
 def cutoff_hz(smoothness: float) -> float:
@@ -29,12 +39,41 @@ def cutoff_hz(smoothness: float) -> float:
 
 
 def valid_mask(joints: np.ndarray, conf: np.ndarray | None,
-               min_confidence: float = MIN_CONFIDENCE) -> np.ndarray:
-    """(T, J) True where a joint is usable: finite and (if given) confident enough."""
-    ok = np.isfinite(joints).all(axis=-1)
-    if conf is not None:
-        ok &= np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0) >= min_confidence
-    return ok
+               min_confidence: float = MIN_CONFIDENCE, fps: float | None = None) -> np.ndarray:
+    """(T, J) True where a joint is usable: finite and (if given) confident enough. With ``fps``,
+    a low-confidence span longer than ``MAX_LOW_CONFIDENCE_GAP_S`` stays usable (kept as lifted)
+    where the confidence is at least ``ABSENT_CONFIDENCE``."""
+    finite = np.isfinite(joints).all(axis=-1)
+    if conf is None:
+        return finite
+    conf = np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0)
+    low = conf < min_confidence
+    if fps:
+        low &= ~(_long_runs(low, MAX_LOW_CONFIDENCE_GAP_S * fps) & (conf >= ABSENT_CONFIDENCE))
+    return finite & ~low
+
+
+def _long_runs(flags: np.ndarray, max_len: float) -> np.ndarray:
+    """(T, J) True inside runs of True along axis 0 that are longer than ``max_len`` samples."""
+    out = np.zeros_like(flags, dtype=bool)
+    for j in range(flags.shape[1]):
+        edges = np.diff(np.concatenate([[0], flags[:, j].astype(np.int8), [0]]))
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+            if e - s > max_len:
+                out[s:e, j] = True
+    return out
+
+
+def despike(x: np.ndarray, fps: float, smoothness: float) -> np.ndarray:
+    """Running median over ``SPIKE_WINDOW_S`` (an odd number of frames, at least 3) along axis 0
+    of x (T, ...); smoothness 0 or a clip shorter than the window returns x unchanged."""
+    x = np.asarray(x, dtype=np.float64)
+    width = max(3, int(round(SPIKE_WINDOW_S * fps)) // 2 * 2 + 1) if fps and fps > 0 else 3
+    if smoothness <= 0 or len(x) < width:
+        return x.copy()
+    half = width // 2
+    padded = np.pad(x, ((half, half),) + ((0, 0),) * (x.ndim - 1), mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width, axis=0), axis=-1)
 
 
 def fill_gaps(joints: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from ..geometry import rotation_about_axis
 from ..skeleton import NUM_JOINTS, ROOT, THORAX
 from .camera import depth_to_3d
 from .checkpoint import LiftingModel
+from .fuse import blend_depths, detector_depth_offsets
 from .normalize import normalize
 
 
@@ -44,31 +45,37 @@ def roll_angle(xy: np.ndarray) -> float:
     return float(np.arctan2(v[0], -v[1]))
 
 
-def _forward(model: LiftingModel, x: np.ndarray, use_scale_module: bool):
-    """(B,17,2) float32 normalised 2D → (root-relative 3D (B,17,3), scale (B,)) as numpy."""
+def _forward(model: LiftingModel, x: np.ndarray, use_scale_module: bool, depth=None):
+    """(B,17,2) float32 normalised 2D → (root-relative 3D (B,17,3), scale (B,)) as numpy.
+    depth: optional ``depth(xs, offsets) -> offsets`` applied to the lifter's output."""
     if model.backend == "numpy":
-        return _lift_batch(model, x.astype(np.float64), use_scale_module, np.ones)
+        return _lift_batch(model, x.astype(np.float64), use_scale_module, np.ones, depth)
     import torch
     with torch.no_grad():
         xt = torch.from_numpy(x).to(model.device)
         ones = lambda n: torch.ones(n, device=model.device)  # noqa: E731
-        rel, s = _lift_batch(model, xt, use_scale_module, ones)
+        wrap = None if depth is None else (lambda xs, d: torch.as_tensor(
+            depth(xs.cpu().numpy(), d.cpu().numpy()), dtype=d.dtype, device=d.device))
+        rel, s = _lift_batch(model, xt, use_scale_module, ones, wrap)
         return rel.cpu().numpy(), s.cpu().numpy()
 
 
-def _lift_batch(model: LiftingModel, x, use_scale_module: bool, ones):
+def _lift_batch(model: LiftingModel, x, use_scale_module: bool, ones, depth=None):
     """The same arithmetic for numpy arrays and torch tensors."""
     s = model.scale(x) if use_scale_module else ones(len(x))
     if model.scale_on == "3d":  # ablation models: scale the lifted 3D instead of the 2D (eq. 2)
-        j3d = depth_to_3d(x, model.lifter(x), model.root_depth)
+        d = model.lifter(x)
+        j3d = depth_to_3d(x, d if depth is None else depth(x, d), model.root_depth)
         return (j3d - j3d[:, ROOT:ROOT + 1]) * s[:, None, None], s
     xs = x * s[:, None, None]
-    j3d = depth_to_3d(xs, model.lifter(xs), model.root_depth)
+    d = model.lifter(xs)
+    j3d = depth_to_3d(xs, d if depth is None else depth(xs, d), model.root_depth)
     return j3d - j3d[:, ROOT:ROOT + 1], s
 
 
 def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = True,
-                  batch: int = 8192, upright: bool = True) -> LiftResult:
+                  batch: int = 8192, upright: bool = True, world: np.ndarray | None = None,
+                  world_weight: float = 0.0) -> LiftResult:
     """xy: (T, 17, 2) 2D joints of one clip (pixels or camera units, no NaNs) → LiftResult.
 
     upright: the lifter is trained on level cameras, where a standing body's torso is vertical in
@@ -78,6 +85,9 @@ def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = 
     turned in the image plane until its mean torso direction is upright, lifted, and the 3D turned back
     about the optical axis: exact for root-relative joints under a pinhole camera, so only the
     lifter's input changes. Per clip, not per frame: the motion's own leaning is kept.
+
+    world, world_weight: the detector's own 3D (T, 17, 3) metres (MediaPipe world landmarks) and
+    how much of its relative depth to blend into the lifter's (``fuse``; 0 = the lifter alone).
     """
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[1:] != (NUM_JOINTS, 2):
@@ -89,9 +99,19 @@ def lift_sequence(xy: np.ndarray, model: LiftingModel, use_scale_module: bool = 
     roll = roll_angle(xy) if upright else 0.0
     turn = rotation_about_axis((0.0, 0.0, 1.0), -roll)   # about the optical axis (camera z)
     pose, factor = normalize(xy @ turn[:2, :2].T, model.norm_mode, model.norm_constant, model.root_depth)
+    use_world = world is not None and world_weight > 0
+    if use_world:
+        world = np.asarray(world, dtype=np.float64)
+        if world.shape != xy.shape[:2] + (3,) or not np.isfinite(world).all():
+            raise AmbiblendError(f"The detector's 3D must be finite and of shape {xy.shape[:2] + (3,)}, got {world.shape}.")
     joints, scales = [], []
     for start in range(0, len(pose), batch):
-        rel, s = _forward(model, pose[start:start + batch], use_scale_module)
+        depth = None
+        if use_world:
+            chunk = world[start:start + batch] @ turn.T   # into the upright frame the lifter sees
+            depth = lambda xs, d, w=chunk: blend_depths(  # noqa: E731
+                d, detector_depth_offsets(xs, w, model.root_depth), world_weight)
+        rel, s = _forward(model, pose[start:start + batch], use_scale_module, depth)
         joints.append(rel)
         scales.append(s)
     joints = np.concatenate(joints).astype(np.float64) @ turn   # turn back (row vectors: R⁻¹ = Rᵀ)
