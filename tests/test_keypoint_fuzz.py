@@ -119,8 +119,8 @@ def test_npz_reader_on_truncated_and_corrupted_bytes(cut, flips):
 
 
 @FUZZ
-@given(content=st.dictionaries(st.sampled_from(["xy", "keypoints", "conf", "filled", "fps", "image_size", "other"]),
-                               arrays, max_size=4))
+@given(content=st.dictionaries(st.sampled_from(["xy", "keypoints", "conf", "filled", "fps", "image_size",
+                                                "world", "other"]), arrays, max_size=4))
 def test_npz_reader_on_random_arrays(content):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clip.npz"
