@@ -166,3 +166,9 @@ def test_exporter_failure_is_an_ambiblend_error(tmp_path):
         with pytest.raises(AmbiblendError, match="Export failed: .*Permission denied"):
             export(obj, locked / name)
         assert not (locked / name).exists()
+
+
+def test_output_stems_are_distinct_also_ignoring_case():
+    from ambiblend.batch import output_stems
+    clips = [Path("c/Walk.mp4"), Path("c/walk"), Path("c/walk.npz"), Path("c/walk_mp4.npz"), Path("c/run.json")]
+    assert list(output_stems(clips).values()) == ["Walk_mp4", "walk_frames", "walk_npz", "walk_mp4_2", "run"]

@@ -70,9 +70,9 @@ def make_options(args):
     if not args.no_clean:
         from ambiblend.core.clean import CleanOptions
         clean = CleanOptions(smoothness=args.smoothness, in_place=args.no_root_motion)
-    return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion,
-                           focal_35mm=DEFAULT_FOCAL_35MM if args.focal is None else args.focal, device=args.device.upper(),
-                           weights=args.weights, clean=clean)
+    focal = DEFAULT_FOCAL_35MM if args.focal is None else args.focal   # 0 is refused, never the default
+    return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion, focal_35mm=focal,
+                           device=args.device.upper(), weights=args.weights, clean=clean)
 
 
 def output_stems(clips: list[Path]) -> dict[Path, str]:
