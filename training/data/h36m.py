@@ -107,7 +107,7 @@ def load_cameras(path) -> dict:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         return {s: [(np.asarray(c["R"], dtype=np.float64).reshape(3, 3), np.asarray(c["t"], dtype=np.float64).reshape(3))
                     for c in cams] for s, cams in raw.items()}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AmbiblendError(f"Camera file {path} is unreadable or not {{subject: [{{R, t}}]}} ({exc}).") from exc
 
 
