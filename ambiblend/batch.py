@@ -28,7 +28,8 @@ FORMATS = ("fbx", "bvh", "glb", "gltf", "npz")
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Arguments after ``--`` (Blender passes its own before it); all of argv when there is none."""
-    from ambiblend.core.pipeline import FOCAL_RANGE, HEIGHT_RANGE, SMOOTHNESS_RANGE, in_range
+    from ambiblend.core.pipeline import (DETECTOR_3D_RANGE, DETECTOR_3D_WEIGHT, FOCAL_RANGE, HEIGHT_RANGE,
+                                         SMOOTHNESS_RANGE, in_range)
     argv = argv[argv.index("--") + 1:] if "--" in argv else argv
     p = argparse.ArgumentParser(prog="ambiblend/batch.py", description=__doc__.splitlines()[0])
     p.add_argument("--input", required=True, type=Path,
@@ -44,6 +45,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-root-motion", action="store_true", help="keep the character in place")
     p.add_argument("--no-clean", action="store_true", help="skip smoothing / ground / foot locking")
     p.add_argument("--smoothness", type=float, default=0.5, help="0 = raw … 1 = very smooth")
+    p.add_argument("--detector-3d", type=float, default=DETECTOR_3D_WEIGHT, metavar="W",
+                   help="blend of MediaPipe's own 3D depth into the lifter's, 0 = lifter only … 1 = "
+                        f"detector only (default {DETECTOR_3D_WEIGHT:g}; videos only)")
     p.add_argument("--formats", default="fbx",
                    help="comma-separated: fbx, bvh, glb, gltf, npz (the lifted joints) (default fbx)")
     p.add_argument("--fbx-preset", default="blender", choices=("blender", "unity", "unreal"),
@@ -57,7 +61,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     for flag, value, limits, unit in (("--height", args.height, HEIGHT_RANGE, " m"),
                                       ("--focal", args.focal, FOCAL_RANGE, " mm"),
-                                      ("--smoothness", args.smoothness, SMOOTHNESS_RANGE, "")):
+                                      ("--smoothness", args.smoothness, SMOOTHNESS_RANGE, ""),
+                                      ("--detector-3d", args.detector_3d, DETECTOR_3D_RANGE, "")):
         if value is not None and not in_range(value, limits):
             p.error(f"{flag} must be between {limits[0]:g} and {limits[1]:g}{unit}, got {value:g}")
     return args
@@ -72,7 +77,8 @@ def make_options(args):
         clean = CleanOptions(smoothness=args.smoothness, in_place=args.no_root_motion)
     focal = DEFAULT_FOCAL_35MM if args.focal is None else args.focal   # 0 is refused, never the default
     return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion, focal_35mm=focal,
-                           device=args.device.upper(), weights=args.weights, clean=clean)
+                           device=args.device.upper(), weights=args.weights, clean=clean,
+                           detector_3d_weight=args.detector_3d)
 
 
 def output_stems(clips: list[Path]) -> dict[Path, str]:

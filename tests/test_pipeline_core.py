@@ -90,6 +90,7 @@ def test_progress_cancel_and_weights_checked_before_detection(weights, tmp_path)
     ("subject_height", 5.0, "Subject height must be between 0.3 and 3.0 m, got 5.0"),
     ("smoothness", 99.0, "Smoothness must be between 0 and 1, got 99.0"),
     ("smoothness", float("nan"), "Smoothness must be between 0 and 1, got nan"),
+    ("detector_3d_weight", 1.5, "The detector 3D blend must be between 0 and 1, got 1.5"),
 ])
 def test_check_options_refuses_out_of_range(field, value, message):
     from ambiblend.core.clean import CleanOptions
@@ -101,3 +102,22 @@ def test_check_options_refuses_out_of_range(field, value, message):
     with pytest.raises(AmbiblendError, match=message):
         check_options(options)
     check_options(PipelineOptions(clean=CleanOptions(smoothness=1.0), focal_35mm=5.0, subject_height=3.0))
+
+
+def test_detector_3d_blend_reaches_the_lift():
+    """The bundled sample's keypoints carry MediaPipe's world joints: the default blend uses them
+    (the motion differs from the lifter alone), weight 0 and a file without them do not."""
+    from ambiblend.core.assets import BUNDLED_WEIGHTS
+    from ambiblend.core.detect import Keypoints2D
+    from ambiblend.core.lift.checkpoint import load_model
+    from ambiblend.core.pipeline import DETECTOR_3D_WEIGHT, lift_keypoints
+    kp = load_keypoints(Path(__file__).resolve().parents[1] / "assets" / "sample" / "pose2sim_cam04_keypoints.npz")
+    assert kp.world is not None and DETECTOR_3D_WEIGHT == 0.5
+    model = load_model(BUNDLED_WEIGHTS, "cpu")
+    blended = lift_keypoints(kp, model, PipelineOptions()).joints
+    alone = lift_keypoints(kp, model, PipelineOptions(detector_3d_weight=0.0)).joints
+    bare = Keypoints2D(xy=kp.xy, conf=kp.conf, filled=kp.filled, fps=kp.fps, image_size=kp.image_size,
+                       source=kp.source)
+    np.testing.assert_array_equal(lift_keypoints(bare, model, PipelineOptions()).joints, alone)
+    moved = np.linalg.norm(blended - alone, axis=-1)
+    assert 0.01 < moved.mean() < 0.3    # metres: a real change, not a different motion

@@ -30,7 +30,8 @@ def pipeline_options(settings, prefs) -> PipelineOptions:
     weights = bpy.path.abspath(prefs.weights) if prefs is not None and prefs.weights else None
     return PipelineOptions(subject_height=settings.subject_height, root_motion=settings.root_motion,
                            focal_35mm=settings.focal_35mm, device=prefs.device if prefs else "AUTO",
-                           weights=weights, clean=clean_options(settings))
+                           weights=weights, clean=clean_options(settings),
+                           detector_3d_weight=settings.detector_3d)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import bpy
 from bpy.props import BoolProperty, FloatProperty, PointerProperty, StringProperty
 from bpy.types import PropertyGroup
 
+from ..core.pipeline import DETECTOR_3D_WEIGHT
 from ..core.scale.trajectory import DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT
 
 
@@ -27,6 +28,10 @@ class AMBI_PG_settings(PropertyGroup):
     root_motion: BoolProperty(
         name="Root Motion", default=True,
         description="Move the character through space as in the video; off = in place (height kept)")
+    detector_3d: FloatProperty(
+        name="Detector 3D", default=DETECTOR_3D_WEIGHT, min=0.0, max=1.0, subtype="FACTOR",
+        description="Blend of MediaPipe's own 3D depth into the lifter's: 0 = lifter only, 1 = detector only "
+                    "(videos; keypoint files have no detector 3D)")
     clean: BoolProperty(name="Clean Motion", default=True,
                         description="Smooth, fix bone lengths, put on the ground and lock feet")
     smoothness: FloatProperty(name="Smoothness", default=0.5, min=0.0, max=1.0, subtype="FACTOR",

@@ -77,6 +77,7 @@ class Motion:
 HEIGHT_RANGE = (0.3, 3.0)       # metres
 FOCAL_RANGE = (5.0, 300.0)      # mm, 35 mm equivalent: fisheye action cameras … long telephoto
 SMOOTHNESS_RANGE = (0.0, 1.0)
+DETECTOR_3D_RANGE = (0.0, 1.0)
 
 
 def in_range(value, limits: tuple[float, float]) -> bool:
@@ -99,6 +100,9 @@ def check_options(options: PipelineOptions) -> None:
     if smoothness is not None and not in_range(smoothness, SMOOTHNESS_RANGE):
         raise AmbiblendError(f"Smoothness must be between {SMOOTHNESS_RANGE[0]:g} and {SMOOTHNESS_RANGE[1]:g}, "
                              f"got {smoothness}.")
+    if not in_range(options.detector_3d_weight, DETECTOR_3D_RANGE):
+        raise AmbiblendError(f"The detector 3D blend must be between {DETECTOR_3D_RANGE[0]:g} and "
+                             f"{DETECTOR_3D_RANGE[1]:g}, got {options.detector_3d_weight}.")
 
 
 def load_lifting_model(options: PipelineOptions) -> LiftingModel:
