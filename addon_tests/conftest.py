@@ -23,18 +23,21 @@ if not bpy.utils.resource_path("USER").startswith(USER_RESOURCES):
     # extension now would write into the real user folder, so stop instead.
     raise pytest.UsageError("bpy was imported before addon_tests/conftest.py set BLENDER_USER_RESOURCES; "
                             "run addon_tests in their own process or import bpy only in addon_tests.")
-from ambi_helpers import BUNDLED_WEIGHTS, REPO, SAMPLE_KEYPOINTS, run_ext_cli  # noqa: E402
+from ambi_helpers import BUNDLED_WEIGHTS, SAMPLE_KEYPOINTS, build_platform_zips, this_platform  # noqa: E402
 
 ADDON = "bl_ext.user_default.ambiblend"
 
 
 @pytest.fixture(scope="session")
-def extension_zip(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    result = run_ext_cli("build", "--source-dir", REPO, "--output-dir", out)
-    assert result.returncode == 0, result.stdout + result.stderr
-    (zip_path,) = out.glob("ambiblend-*.zip")
-    return zip_path
+def platform_zips(tmp_path_factory) -> dict[str, Path]:
+    """The release zips, one per platform (``build --split-platforms``, with the bundled wheels)."""
+    return build_platform_zips(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def extension_zip(platform_zips) -> Path:
+    """The zip a user of this machine installs (linux-x64 here)."""
+    return platform_zips[this_platform()]
 
 
 @pytest.fixture(scope="session")

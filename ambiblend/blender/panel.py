@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bpy.types import Panel
 
-from .dependencies import requirement_message
+from .dependencies import missing_modules, requirement_message
 from .operators import AMBI_OT_lift_video, job_status
 from .prefs import get_preferences
 
@@ -19,15 +19,16 @@ class AMBI_PT_main(Panel):
         layout = self.layout
         settings = context.scene.ambiblend
         missing = requirement_message()
-        if missing:
+        if missing:  # only from a source checkout: the platform zip carries them
             box = layout.box()
-            box.label(text="Dependencies missing", icon="ERROR")
-            box.operator("ambiblend.install_dependencies", icon="IMPORT")
+            box.label(text="Missing: " + ", ".join(missing_modules()), icon="ERROR")
+            box.label(text="Install the platform zip (see Preferences ▸ Add-ons ▸ AmbiBlend)")
         col = layout.column()
         col.prop(settings, "clip_path")
         col.prop(settings, "subject_height")
         col.prop(settings, "focal_35mm")
         col.prop(settings, "root_motion")
+        col.prop(settings, "detector_3d", slider=True)
         prefs = get_preferences(context)
         if prefs is not None:  # shared with Preferences ▸ Add-ons, shown here for convenience
             col.prop(prefs, "device")

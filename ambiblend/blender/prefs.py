@@ -45,11 +45,11 @@ class AMBI_AddonPreferences(AddonPreferences):
         layout.prop(self, "device")
         missing = missing_modules()
         box = layout.box()
-        if missing:
+        if missing:  # only from a source checkout: the platform zip carries them
             box.label(text="Missing Python packages: " + ", ".join(missing), icon="ERROR")
-            box.operator("ambiblend.install_dependencies", icon="IMPORT")
+            box.label(text="Install ambiblend-<version>-<platform>.zip for this system (Install from Disk)")
         else:
-            box.label(text="PyTorch, MediaPipe and OpenCV are installed", icon="CHECKMARK")
+            box.label(text="MediaPipe and OpenCV are installed", icon="CHECKMARK")
 
 
 def get_preferences(context=None):
