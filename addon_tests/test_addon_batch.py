@@ -54,7 +54,7 @@ def test_batch_failures_exit_non_zero(tmp_path, weights_path):
 
     result = _run("--input", tmp_path / "nothing", "--output", out, cwd=tmp_path)
     assert result.returncode == 1 and "error: Input not found:" in result.stderr
-    result = _run("--input", inputs, "--output", out, "--weights", tmp_path / "no.pt", cwd=tmp_path)
+    result = _run("--input", inputs, "--output", tmp_path / "out2", "--weights", tmp_path / "no.pt", cwd=tmp_path)
     assert result.returncode == 1 and "error: Weights file not found:" in result.stderr
     result = _run("--output", out, cwd=tmp_path)
     assert result.returncode == 2 and "--input" in result.stderr
