@@ -10,12 +10,14 @@ timestamp: the same wheel always gives the same bytes.
 from __future__ import annotations
 
 import hashlib
+import time
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
 REQUIRED = "0.10.21"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_FIXED_EPOCH = 315532800.0   # 1980-01-01 00:00:00 UTC, the earliest time a zip entry can hold
 
 
 class BundledModel(NamedTuple):
@@ -44,15 +46,37 @@ def mediapipe_modules(tool: str, what: str):
     return Path(mediapipe.__file__).parent / "modules", metadata_writer, model_asset_bundle_utils
 
 
+class _FixedClock:
+    """Stand-in for ``zipfile``'s ``time`` module: every new zip entry gets 1980-01-01 00:00."""
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def time() -> float:
+        return _FIXED_EPOCH
+
+    @staticmethod
+    def localtime(secs=None):
+        return time.gmtime(_FIXED_EPOCH)
+
+
 def with_metadata(metadata_writer, model: bytes, name: str, description: str, mean: float, std: float,
                   outputs: int) -> bytes:
-    """The model's bytes with TFLite metadata: image input (mean, std), ``outputs`` feature outputs."""
+    """The model's bytes with TFLite metadata: image input (mean, std), ``outputs`` feature outputs.
+
+    Models that carry associated files (the hand models' ``labels.txt``, ``handedness.txt``)
+    get them re-zipped by the populator, stamped with the current time; the clock is fixed
+    meanwhile so the output does not depend on when it was built."""
     writer = metadata_writer.MetadataWriter.create(bytearray(model))
     writer.add_general_info(name, description)
     writer.add_image_input(norm_mean=[mean], norm_std=[std])
     for _ in range(outputs):
         writer.add_feature_output()
-    content, _ = writer.populate()
+    real, zipfile.time = zipfile.time, _FixedClock()
+    try:
+        content, _ = writer.populate()
+    finally:
+        zipfile.time = real
     return bytes(content)
 
 
