@@ -34,6 +34,8 @@ class CleanOptions:
     ground: bool = True          # level the floor and put the soles of planted feet on z = 0
     lock_feet: bool = True       # no sliding while a foot is planted (ignored when in_place)
     in_place: bool = False       # remove horizontal root motion (pelvis stays over the origin)
+    # Fingers and palm orientation (``fingers.smooth_fingers``): their own setting, same scale.
+    finger_smoothness: float = 0.5
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""The hands step of a lift: after the body, detect the hands in the video and solve the fingers.
+
+    motion = run_pipeline_hands(path, options)     # the body as ``core.pipeline.run_pipeline``
+    motion.info["hands"]                            # → ``motion.HandMotion`` (or absent)
+
+Hands need the video (the regions come from the person's wrists in its frames): for a keypoint
+file there are none and ``motion.info["hands_note"]`` says so; the body is lifted as always.
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from ..errors import AmbiblendError
+
+HANDS_KEY, NOTE_KEY = "hands", "hands_note"
+
+
+def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, progress=None) -> str:
+    """Detect the hands of ``kp``'s person in the video ``path`` and put the ``HandMotion`` in
+    ``motion.info["hands"]``; → the report line (also in ``motion.info["hands_note"]``)."""
+    from ..detect.inputs import VIDEO_EXTENSIONS
+    from .detect import detect_hands
+    from .motion import solve_hands
+    path = Path(path)
+    if path.suffix.lower() not in VIDEO_EXTENSIONS or path.is_dir():
+        note = f"Hands: {path.name} is a keypoint file without hand keypoints; fingers not keyed."
+    else:
+        track = detect_hands(path, kp, mode=mode, progress=progress)
+        hands = solve_hands(track, motion.joints, motion.fps, smoothness)
+        motion.info[HANDS_KEY] = hands
+        note = hands.summary
+    motion.info[NOTE_KEY] = note
+    return note
+
+
+def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str = "crops"):
+    """``core.pipeline.run_pipeline`` and then ``add_hands`` (finger smoothness from
+    ``options.clean.finger_smoothness``, 0.5 without cleaning). progress covers both passes."""
+    from ..detect import read_input
+    from ..pipeline import PipelineOptions, check_options, lift_keypoints, load_lifting_model
+    options = options or PipelineOptions()
+    check_options(options)
+    if not path or not str(path).strip():
+        raise AmbiblendError("No input chosen: pick a video or a keypoint file.")
+    model = model or load_lifting_model(options)
+    kwargs = {}
+    if "person" in inspect.signature(read_input).parameters and hasattr(options, "person"):
+        kwargs["person"] = options.person          # the multi-person choice, where it exists
+    halves = None if progress is None else (lambda d, n: progress(d, 2 * n), lambda d, n: progress(n + d, 2 * n))
+    kp = read_input(Path(path), halves[0] if halves else None, **kwargs)
+    motion = lift_keypoints(kp, model, options)
+    smoothness = getattr(options.clean, "finger_smoothness", 0.5) if options.clean is not None else 0.5
+    add_hands(motion, kp, path, mode, smoothness, halves[1] if halves else None)
+    return motion
