@@ -1,7 +1,8 @@
 """The whole lifting job without Blender: clip or keypoint file → metric 3D motion.
 
-    read_input → lift_sequence → metric_scale (+ root_trajectory) → camera_to_blender
-    → place on the ground → clean_motion (optional) → ``Motion``
+    read_people → choose (``core.track``) → lift_sequence → metric_scale (+ root_trajectory)
+    → camera_to_blender → root jumps beyond a human speed made a gap → place on the ground
+    → clean_motion (optional) → ``Motion`` (one per person for "all": ``run_pipeline_people``)
 
 The Blender layer (operator, batch script) calls ``run_pipeline`` and then turns the ``Motion``
 into a keyed armature; nothing here imports ``bpy``. Failures the user can cause raise
@@ -22,6 +23,12 @@ from .lift.infer import lift_sequence
 from .scale.trajectory import (DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metric_scale, root_trajectory,
                                size_consistency)
 from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
+from .track.choose import choose, parse_choice
+from .track.jumps import HUMAN_ROOT_SPEED, remove_jumps, root_speeds
+
+# People the detector looks for per frame (``detect.mediapipe_pose.DEFAULT_MAX_PEOPLE``, not
+# imported here so that a keypoint-file lift never imports the detector).
+MAX_PEOPLE = 4
 
 # Default blend of the detector's 3D depth into the lifter's: an even split, fixed before
 # measuring (assets/REAL_FOOTAGE.md has the sweep on the Pose2Sim clip).
@@ -42,6 +49,10 @@ class PipelineOptions:
     # How much of the detector's own 3D depth (MediaPipe world landmarks) to blend into the
     # lifter's (``lift.fuse``); 0 = the lifter alone. Used only where the detector gave 3D.
     detector_3d_weight: float = DETECTOR_3D_WEIGHT
+    # Who to animate when several people are in the clip (``core.track.choose``): "largest",
+    # "visible", "index N", "x,y" or "all" (``run_pipeline_people``); and how many to look for.
+    person: str = "largest"
+    max_people: int = MAX_PEOPLE
 
 
 @dataclass
@@ -53,10 +64,13 @@ class Motion:
     fps:      frames per second of the clip.
     scale:    (T,) the scale module's per-frame S_2D.
     conf:     (T, 17) 2D confidence (0 where interpolated).
-    filled:   (T,) bool, frames with no detected person (interpolated).
+    filled:   (T,) bool, frames where the chosen person was not detected, or whose root jumped
+              faster than a body can move (``info["root_jumps"]``): interpolated.
     contacts: (T, 2) bool foot contacts [left, right] when cleaning found them, else None.
     source:   the input path.
     meters_per_unit: metric scale applied to the lifter's model units.
+    info:     "person" (number, from 1) and "people" (how many were found), "root_jumps"
+              (``track.Jumps``: the impossible root jumps found and removed), "image_size", "model".
     """
     joints: np.ndarray
     fps: float
@@ -96,6 +110,9 @@ def check_options(options: PipelineOptions) -> None:
     if not in_range(options.focal_35mm, FOCAL_RANGE):
         raise AmbiblendError(f"Focal length must be between {FOCAL_RANGE[0]:g} and {FOCAL_RANGE[1]:g} mm "
                              f"(35 mm equivalent), got {options.focal_35mm}.")
+    parse_choice(options.person)
+    if not (isinstance(options.max_people, int) and 1 <= options.max_people <= 20):
+        raise AmbiblendError(f"The number of people to look for must be 1 to 20, got {options.max_people}.")
     smoothness = getattr(options.clean, "smoothness", None)
     if smoothness is not None and not in_range(smoothness, SMOOTHNESS_RANGE):
         raise AmbiblendError(f"Smoothness must be between {SMOOTHNESS_RANGE[0]:g} and {SMOOTHNESS_RANGE[1]:g}, "
@@ -111,17 +128,25 @@ def load_lifting_model(options: PipelineOptions) -> LiftingModel:
     return load_model(path, pick_device(options.device))
 
 
-def place_on_ground(joints: np.ndarray, subject_height: float, root_motion: bool) -> np.ndarray:
+def place_on_ground(joints: np.ndarray, subject_height: float, root_motion: bool,
+                    anchor: np.ndarray | None = None) -> np.ndarray:
     """Shift (T, 17, 3) Blender-world joints so the motion starts above the origin on z = 0.
 
     Horizontal: the first frame's pelvis goes to X = Y = 0 (root motion), or every frame's pelvis
-    does (in place). Vertical: one constant shift for the clip so the *median* over frames of the
-    lower ankle sits ``ANKLE_TO_SOLE`` of the height above z = 0 — the median because in most
-    frames at least one foot is planted, and it ignores jumps and mis-detections.
+    does (in place). With ``anchor`` (X, Y) — several people of one clip — that point goes to the
+    origin instead, so everyone keeps their place relative to the others (in place: each pelvis
+    stays where the person stood in the first frame). Vertical: one constant shift for the clip
+    so the *median* over frames of the lower ankle sits ``ANKLE_TO_SOLE`` of the height above
+    z = 0 — the median because in most frames at least one foot is planted, and it ignores jumps
+    and mis-detections. Everyone stands on the same ground, z = 0.
     """
     out = np.array(joints, dtype=np.float64, copy=True)
-    anchor = out[:1, ROOT, :2] if root_motion else out[:, ROOT, :2]
-    out[..., :2] -= anchor[:, None, :]
+    start = out[0, ROOT, :2].copy()
+    anchor = start if anchor is None else np.asarray(anchor, dtype=np.float64)
+    if root_motion:
+        out[..., :2] -= anchor
+    else:
+        out[..., :2] -= out[:, ROOT:ROOT + 1, :2] - (start - anchor)
     lowest = out[:, list(FEET), 2].min(axis=1)
     out[..., 2] += ANKLE_TO_SOLE * subject_height - np.median(lowest)
     return out
@@ -160,38 +185,79 @@ def lift_to_camera(kp, model: LiftingModel, subject_height: float = DEFAULT_SUBJ
     return CameraMotion(joints=joints * m, root=root, scale=lifted.scale, meters_per_unit=m)
 
 
-def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions) -> Motion:
+def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=None) -> Motion:
     """``Keypoints2D`` (pixels) → ``Motion`` in Blender world metres (``lift_to_camera``, then
-    Blender axes, the ground, and the cleaning stage)."""
+    Blender axes, root jumps beyond ``HUMAN_ROOT_SPEED`` turned into gaps, the ground, and the
+    cleaning stage). anchor: Blender (X, Y) put at the origin (``place_on_ground``)."""
     check_options(options)
     cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
     world = camera_to_blender(cam.joints + cam.root[:, None, :])
-    world = place_on_ground(world, options.subject_height, options.root_motion)
+    world, conf, filled, jumps = remove_jumps(world, kp.conf, kp.filled, kp.fps)
+    start = world[0, ROOT, :2].copy()
+    world = place_on_ground(world, options.subject_height, options.root_motion, anchor)
     contacts = None
     if options.clean is not None:
         from .clean import clean_motion  # H5's stage; imported late so a lift without it still runs
-        cleaned = clean_motion(world, kp.conf, kp.fps, options.clean)
+        cleaned = clean_motion(world, conf, kp.fps, options.clean)
         world, contacts = np.asarray(cleaned.joints, dtype=np.float64), cleaned.contacts
+        if getattr(options.clean, "in_place", False) and anchor is not None:
+            world[..., :2] += start - np.asarray(anchor)   # in place, but where this person stood
     if not np.isfinite(world).all():
         raise AmbiblendError(f"Lifting {Path(kp.source).name} gave non-finite joints; the weights may be broken.")
-    return Motion(joints=world, fps=kp.fps, scale=cam.scale, conf=kp.conf, filled=kp.filled,
+    world, conf, filled, after = remove_jumps(world, conf, filled, kp.fps)   # none expected: a guarantee
+    if after.count:
+        jumps.jumps.extend(after.jumps)
+        jumps.frames |= after.frames
+    return Motion(joints=world, fps=kp.fps, scale=cam.scale, conf=conf, filled=filled,
                   source=kp.source, meters_per_unit=cam.meters_per_unit, contacts=contacts,
-                  info={"image_size": kp.image_size, "model": model.info})
+                  info={"image_size": kp.image_size, "model": model.info, "root_jumps": jumps,
+                        "max_root_speed": float(root_speeds(world, kp.fps).max(initial=0.0))})
 
 
-def run_pipeline(path, options: PipelineOptions | None = None, progress=None,
-                 model: LiftingModel | None = None) -> Motion:
-    """Clip or keypoint file at ``path`` → ``Motion``.
-
-    progress: ``progress(done, total)`` during detection (returning False cancels). The model is
-    loaded first so a bad weights file fails before the slow detection; pass ``model`` to reuse
-    one across clips (batch).
-    """
-    from .detect import read_input  # H3's stage (MediaPipe imported only for videos)
+def _prepare(path, options: PipelineOptions | None, model: LiftingModel | None):
     options = options or PipelineOptions()
     check_options(options)
     if not path or not str(path).strip():
         raise AmbiblendError("No input chosen: pick a video or a keypoint file.")
-    model = model or load_lifting_model(options)
-    keypoints = read_input(Path(path), progress)
-    return lift_keypoints(keypoints, model, options)
+    return options, model or load_lifting_model(options)
+
+
+def run_pipeline(path, options: PipelineOptions | None = None, progress=None,
+                 model: LiftingModel | None = None, cache: bool = False) -> Motion:
+    """Clip or keypoint file at ``path`` → ``Motion`` of the person ``options.person`` chooses.
+
+    progress: ``progress(done, total)`` during detection (returning False cancels). The model is
+    loaded first so a bad weights file fails before the slow detection; pass ``model`` to reuse
+    one across clips (batch). A choice that names nobody is refused (``core.track.choose``) with
+    the list of people found; "all" is ``run_pipeline_people``'s. cache: see ``read_people``.
+    """
+    if parse_choice((options or PipelineOptions()).person).mode == "all":
+        raise AmbiblendError("Animating every person gives one motion each: use run_pipeline_people.")
+    return run_pipeline_people(path, options, progress, model, cache)[0]
+
+
+def run_pipeline_people(path, options: PipelineOptions | None = None, progress=None,
+                        model: LiftingModel | None = None, cache: bool = False) -> list[Motion]:
+    """Like ``run_pipeline``, one ``Motion`` per chosen person (everyone for "all"), all in one
+    Blender frame: the same camera, the first of them starting above the origin, everyone on the
+    ground z = 0 where they stand relative to the others. Each is lifted at the subject height of
+    the options (one height for everyone: a child next to an adult comes out adult-sized and
+    farther away)."""
+    from .detect import read_people  # H3's stage (MediaPipe imported only for videos)
+    options, model = _prepare(path, options, model)
+    people = read_people(Path(path), progress, options.max_people, cache)
+    chosen = choose(people, options.person)
+    anchor = _start_xy(people.keypoints(chosen[0]), model, options) if len(chosen) > 1 else None
+    motions = []
+    for index in chosen:
+        motion = lift_keypoints(people.keypoints(index), model, options, anchor)
+        motion.info.update(person=index + 1, people=people.count)
+        motions.append(motion)
+    return motions
+
+
+def _start_xy(kp, model: LiftingModel, options: PipelineOptions) -> np.ndarray:
+    """The Blender (X, Y) of the pelvis in the first frame of ``kp``'s lift, before grounding."""
+    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
+    world = camera_to_blender(cam.joints + cam.root[:, None, :])
+    return remove_jumps(world, kp.conf, kp.filled, kp.fps)[0][0, ROOT, :2].copy()

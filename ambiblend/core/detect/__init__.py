@@ -6,10 +6,11 @@ Files: ``video`` (OpenCV reader), ``mediapipe_pose`` (MediaPipe Tasks PoseLandma
 frames/joints), ``inputs`` (``read_input``). MediaPipe is imported only when a video is detected,
 so keypoint files work without it; nothing here imports torch.
 """
-from .inputs import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS, list_clips, read_input
-from .keypoint_files import load_keypoints
+from .inputs import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS, list_clips, read_input, read_people
+from .keypoint_files import load_keypoints, load_people
 from .keypoints import Keypoints2D
-from .mediapipe_pose import DetectionCancelled, detect_video
+from .mediapipe_pose import DEFAULT_MAX_PEOPLE, DetectionCancelled, detect_people, detect_video
 
-__all__ = ["Keypoints2D", "detect_video", "load_keypoints", "read_input", "list_clips", "DetectionCancelled",
+__all__ = ["Keypoints2D", "detect_video", "detect_people", "load_keypoints", "load_people", "read_input",
+           "read_people", "list_clips", "DetectionCancelled", "DEFAULT_MAX_PEOPLE",
            "VIDEO_EXTENSIONS", "KEYPOINT_EXTENSIONS"]

@@ -1,31 +1,61 @@
 """One entry point for the clip the user picked: a video (detected with MediaPipe) or a keypoint
-file from another detector. The Blender layer and the batch script call ``read_input``."""
+file from another detector. The Blender layer and the batch script call ``read_input`` (the chosen
+person) or ``read_people`` (everyone, for the panel's list and "all")."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import AmbiblendError
-from .keypoint_files import holds_openpose_frames, load_keypoints
+from ..track.choose import choose
+from ..track.people import People
+from .keypoint_files import holds_openpose_frames, load_people
 from .keypoints import Keypoints2D
-from .mediapipe_pose import detect_video
+from .mediapipe_pose import DEFAULT_MAX_PEOPLE, detect_people
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 KEYPOINT_EXTENSIONS = (".npz", ".json")
 
 
-def read_input(path, progress=None) -> Keypoints2D:
-    """Video → ``detect_video``; ``.npz``/``.json``/folder of ``.json`` → ``load_keypoints``.
+def read_input(path, progress=None, person="largest", max_people: int = DEFAULT_MAX_PEOPLE,
+               cache: bool = False) -> Keypoints2D:
+    """The chosen person (``core.track.choose``; not "all") of a video or keypoint file.
 
     progress is passed to detection (see ``detect_video``); a keypoint file loads at once.
     """
+    people = read_people(path, progress, max_people, cache)
+    chosen = choose(people, person)
+    if len(chosen) != 1:
+        raise AmbiblendError("read_input gives one person; use read_people for all of them.")
+    return people.keypoints(chosen[0])
+
+
+# With cache=True (the Blender layer), the last video detected, so that listing the people
+# (panel) and then lifting one of them, or another, does not detect again:
+# (path, size, mtime, max_people) → People.
+_last: dict = {}
+
+
+def read_people(path, progress=None, max_people: int = DEFAULT_MAX_PEOPLE, cache: bool = False) -> People:
+    """Everyone in a video (``detect_people``) or a keypoint file (``load_people``) as ``People``.
+
+    cache: keep the last video's result in memory while its file is unchanged (same size and
+    modification time), and answer a call for it again at once."""
     path = Path(path)
     if not path.exists():
         raise AmbiblendError(f"Input not found: {path}")
     suffix = path.suffix.lower()
     if path.is_dir() or suffix in KEYPOINT_EXTENSIONS:
-        return load_keypoints(path)
+        return load_people(path)
     if suffix in VIDEO_EXTENSIONS:
-        return detect_video(path, progress=progress)
+        stat = path.stat() if path.is_file() else None
+        key = (str(path.resolve()), stat and stat.st_size, stat and stat.st_mtime_ns, int(max_people))
+        if cache and key in _last:
+            return _last[key]
+        people = detect_people(path, progress=progress, max_people=max_people)
+        if cache:
+            _last.clear()
+            _last[key] = people
+        return people
     raise AmbiblendError(f"{path.name}: unsupported input type '{suffix}'. Use a video "
                          f"({', '.join(VIDEO_EXTENSIONS)}) or a keypoint file ({', '.join(KEYPOINT_EXTENSIONS)}).")
 

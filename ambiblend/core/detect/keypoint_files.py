@@ -3,7 +3,8 @@
 Accepted (all in pixels, x right, y down):
 
 - ``.npz``: our own (``Keypoints2D.save``: xy, conf, filled, fps, image_size), or any file with
-  one array of H36M joints (T, 17, 2), or (T, 17, 3) whose last channel is the confidence, under
+  one array of H36M joints (T, 17, 2), or (T, 17, 3) whose last channel is the confidence, or
+  several people (T, P, 17, 2|3) (with ``conf`` (T, P, 17), ``world`` (T, P, 17, 3)), under
   ``xy``/``keypoints``/``poses_2d`` (or as its only array); optional ``conf`` (T, 17), ``fps``,
   ``image_size`` (width, height), ``world`` (T, 17, 3) metres (the detector's 3D joints, as
   ``detect_video`` saves them; gaps filled like ``xy``). NaN marks a missing joint; a frame all
@@ -15,8 +16,10 @@ Accepted (all in pixels, x right, y down):
   18 keypoints for OpenPose's COCO model): a folder of them (one per frame, in file-name order) or
   one file (one frame).
 
-A keypoint with score 0 is missing. Where several people are in a frame, the one with the highest
-summed score is taken. Without ``image_size`` (argument or file), the size is estimated from the
+A keypoint with score 0 is missing. Where several people are in a frame (OpenPose ``people``,
+COCO annotations of one image, an npz with a people axis), they are linked into identities by
+``core.track`` (``load_people``) and ``load_keypoints`` gives the one chosen by ``person``
+("largest" by default; see ``core.track.choose``). Without ``image_size`` (argument or file), the size is estimated from the
 extent of the keypoints — pass it for a correct root trajectory. Without ``fps``, 30 is assumed.
 
 One rule for every reader: anything wrong inside the user's file (truncated, wrong types, wrong
@@ -36,7 +39,9 @@ import numpy as np
 
 from ..errors import AmbiblendError
 from ..skeleton import NUM_JOINTS
-from .gaps import fill_gaps
+from ..track.choose import choose
+from ..track.people import People
+from ..track.tracker import Detection, track
 from .keypoints import Keypoints2D
 from .landmarks import LAYOUTS, to_h36m
 
@@ -49,8 +54,20 @@ _MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Overf
               zipfile.BadZipFile, zlib.error)
 
 
-def load_keypoints(path, image_size=None, fps=None) -> Keypoints2D:
-    """Read a keypoint ``.npz``, ``.json`` or folder of OpenPose ``.json`` files (see module doc)."""
+def load_keypoints(path, image_size=None, fps=None, person="largest") -> Keypoints2D:
+    """Read a keypoint ``.npz``, ``.json`` or folder of OpenPose ``.json`` files (see module doc);
+    with several people in a frame, the one chosen by ``person`` (``core.track.choose``)."""
+    people = load_people(path, image_size, fps)
+    chosen = choose(people, person)
+    if len(chosen) != 1:
+        raise AmbiblendError("load_keypoints gives one person; use load_people for all of them.")
+    return people.keypoints(chosen[0])
+
+
+def load_people(path, image_size=None, fps=None) -> People:
+    """Every person in a keypoint file as ``People``: files with one person per frame as they
+    are; several people in a frame (OpenPose ``people``, COCO annotations of one image, an npz
+    of (T, P, 17, 2)) linked into identities by ``core.track``."""
     path = Path(path)
     if not path.exists():
         raise AmbiblendError(f"Keypoint file not found: {path}")
@@ -60,7 +77,7 @@ def load_keypoints(path, image_size=None, fps=None) -> Keypoints2D:
         raise AmbiblendError(f"{path.name}: malformed keypoint data ({type(exc).__name__}: {exc}).") from exc
 
 
-def _load(path: Path, image_size, fps) -> Keypoints2D:
+def _load(path: Path, image_size, fps) -> People:
     if path.is_dir():
         raw = _read_openpose_folder(path)
     elif path.suffix.lower() == ".npz":
@@ -69,20 +86,28 @@ def _load(path: Path, image_size, fps) -> Keypoints2D:
         raw = _read_json(path, _load_json(path))
     else:
         raise AmbiblendError(f"{path.name}: unknown keypoint file type (expected .npz, .json or a folder of .json).")
-    xy, conf, filled = fill_gaps(raw["xy"], raw["conf"], raw["person"], path.name)
-    if raw.get("filled") is not None:                      # our own file keeps its earlier flags
-        filled |= raw["filled"]
+    fps = fps or raw.get("fps") or DEFAULT_FPS
+    if "detections" in raw:                                # several people in some frame
+        dets = raw["detections"]
+        every = [d.xy for frame in dets for d in frame]
+        size = image_size or raw.get("image_size") or (_estimated_size(np.stack(every)) if every else (1, 1))
+        return track(dets, fps, tuple(size), str(path))
+    seen = raw["person"]
+    xy, conf = raw["xy"][None], raw["conf"][None]
+    if not seen.any():
+        xy, conf = xy[:0], conf[:0]
     world = raw.get("world")
-    if world is not None:                                  # 3D joints: filled like the 2D ones
-        world = fill_gaps(world, raw["conf"], raw["person"], path.name)[0]
-    size = image_size or raw.get("image_size") or _estimated_size(xy)
-    return Keypoints2D(xy=xy, conf=conf, filled=filled, fps=fps or raw.get("fps") or DEFAULT_FPS,
-                       image_size=tuple(size), source=str(path), world=world)
+    size = image_size or raw.get("image_size") or _estimated_size(np.where(seen[:, None, None], raw["xy"], 0.0))
+    filled = raw.get("filled")
+    return People(xy=xy, conf=conf, seen=seen[None][:len(xy)], fps=fps, image_size=tuple(size), source=str(path),
+                  world=None if world is None else world[None][:len(xy)],
+                  filled=None if filled is None else filled[None][:len(xy)])
 
 
 def _estimated_size(xy: np.ndarray) -> tuple[int, int]:
     """Smallest image holding every keypoint (a stand-in when the file states no size)."""
-    return int(np.ceil(max(xy[..., 0].max(), 1.0))) + 1, int(np.ceil(max(xy[..., 1].max(), 1.0))) + 1
+    x, y = np.nan_to_num(xy[..., 0], nan=1.0), np.nan_to_num(xy[..., 1], nan=1.0)
+    return int(np.ceil(max(x.max(), 1.0))) + 1, int(np.ceil(max(y.max(), 1.0))) + 1
 
 
 def _person_mask(xy: np.ndarray) -> np.ndarray:
@@ -103,6 +128,10 @@ def _read_npz(path: Path) -> dict:
     if key is None:
         raise AmbiblendError(f"{path.name} holds no keypoint array (expected one named {', '.join(_NPZ_KEYS)}).")
     pts = _numeric(arrays[key], key, path.name)
+    if pts.ndim == 4 and pts.shape[1] == 1:              # (T, 1, 17, C): one person
+        pts = pts[:, 0]
+    if pts.ndim == 4:
+        return _read_npz_people(arrays, key, pts, path.name)
     if pts.ndim != 3 or pts.shape[1] != NUM_JOINTS or pts.shape[2] not in (2, 3) or len(pts) == 0:
         raise AmbiblendError(f"{path.name}: '{key}' has shape {pts.shape}; expected (frames, {NUM_JOINTS}, 2) "
                              f"H36M joints (or (frames, {NUM_JOINTS}, 3) with confidence).")
@@ -124,6 +153,31 @@ def _read_npz(path: Path) -> dict:
     return dict(xy=xy, conf=np.clip(conf, 0.0, 1.0), person=_person_mask(xy),
                 filled=None if filled is None else filled != 0, world=world,
                 fps=_npz_fps(arrays, path.name), image_size=_npz_size(arrays, path.name))
+
+
+def _read_npz_people(arrays: dict, key: str, pts: np.ndarray, name: str) -> dict:
+    """An npz of (T, P, 17, 2) (or (T, P, 17, 3) with confidence; optional ``conf`` (T, P, 17),
+    ``world`` (T, P, 17, 3)) → per-frame detections for the tracker; a person slot all NaN in a
+    frame is nobody."""
+    if pts.shape[2] != NUM_JOINTS or pts.shape[3] not in (2, 3) or len(pts) == 0:
+        raise AmbiblendError(f"{name}: '{key}' has shape {pts.shape}; expected (frames, people, {NUM_JOINTS}, 2) "
+                             f"H36M joints (or (frames, people, {NUM_JOINTS}, 3) with confidence).")
+    conf = pts[..., 2] if pts.shape[3] == 3 else _numeric(arrays.get("conf", np.ones(pts.shape[:3])), "conf", name)
+    if conf.shape != pts.shape[:3]:
+        raise AmbiblendError(f"{name}: 'conf' has shape {conf.shape}, expected {pts.shape[:3]}.")
+    world = arrays.get("world")
+    if world is not None:
+        world = _numeric(world, "world", name)
+        if world.shape != pts.shape[:3] + (3,):
+            raise AmbiblendError(f"{name}: 'world' has shape {world.shape}, expected {pts.shape[:3] + (3,)}.")
+    xy, conf = pts[..., :2], np.clip(np.nan_to_num(conf), 0.0, 1.0)
+    seen = np.isfinite(xy).all(axis=-1).any(axis=-1)              # (T, P)
+    detections = [[Detection(xy=xy[t, p], conf=np.where(np.isfinite(xy[t, p]).all(-1), conf[t, p], 0.0),
+                             world=None if world is None else world[t, p])
+                   for p in np.flatnonzero(seen[t])] for t in range(len(xy))]
+    if not seen.any():
+        raise AmbiblendError(f"No person was detected in {name}.")
+    return dict(detections=detections, fps=_npz_fps(arrays, name), image_size=_npz_size(arrays, name))
 
 
 def _numeric(a, key: str, name: str) -> np.ndarray:
@@ -178,17 +232,27 @@ def _split_flat(flat, name: str):
 
 
 def _frames_to_h36m(frames: list, name: str) -> dict:
-    """frames: per frame a list of flat keypoint lists (people) → raw H36M arrays."""
+    """frames: per frame a list of flat keypoint lists (people) → raw H36M arrays (one person per
+    frame at most) or per-frame ``Detection`` lists for the tracker (several in some frame)."""
     split_frames = [[_split_flat(p, name) for p in people] for people in frames]
     k = next((len(c) for split in split_frames for _, c in split), None)
     if k is None:
         raise AmbiblendError(f"No person was detected in {name}.")
+    if any(len(c) != k for split in split_frames for _, c in split):
+        raise AmbiblendError(f"{name}: frames mix keypoint layouts of different sizes.")
+    if max(len(split) for split in split_frames) > 1:
+        detections = []
+        for split in split_frames:
+            found = []
+            for pts, conf in split:
+                xy, c = to_h36m(pts[None], conf[None], LAYOUTS[k])
+                found.append(Detection(xy=xy[0], conf=c[0]))
+            detections.append(found)
+        return dict(detections=detections)
     pts, conf = np.full((len(frames), k, 2), np.nan), np.zeros((len(frames), k))
     for t, split in enumerate(split_frames):
-        if any(len(c) != k for _, c in split):
-            raise AmbiblendError(f"{name}: frames mix keypoint layouts of different sizes.")
         if split:
-            pts[t], conf[t] = max(split, key=lambda pc: pc[1].sum())
+            pts[t], conf[t] = split[0]
     xy, c = to_h36m(pts, conf, LAYOUTS[k])
     return dict(xy=xy, conf=c, person=_person_mask(xy))
 

@@ -21,7 +21,9 @@ import numpy as np
 
 from ..assets import ASSETS
 from ..errors import AmbiblendError
-from .gaps import fill_gaps
+from ..track.choose import choose
+from ..track.people import People
+from ..track.tracker import Detection, track
 from .keypoints import Keypoints2D
 from .landmarks import MEDIAPIPE_33, to_h36m
 from .video import frames, open_video
@@ -67,16 +69,19 @@ class PoseRunner:
     ``runner(rgb)`` with rgb (H, W, 3) uint8, called on consecutive frames → list of ``Pose``
     (at most ``num_poses``; empty when nobody is found). Frame i gets timestamp i / fps. Use as a
     context manager so the landmarker is closed (its ``__del__`` fails at interpreter exit).
+    still_images: every call is a picture of its own (IMAGE mode: no tracking, the person
+    detector runs on each), for counting people.
     """
 
     def __init__(self, fps: float = 30.0, num_poses: int = 1, min_detection_confidence: float = 0.5,
                  min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
-                 task_path: Path | None = None):
+                 task_path: Path | None = None, still_images: bool = False):
         self._mp, vision, base_options = _vision()
         path = Path(task_path or POSE_TASK)
         options = vision.PoseLandmarkerOptions(
             base_options=base_options(model_asset_buffer=_model_bytes(path)),
-            running_mode=vision.RunningMode.VIDEO, num_poses=int(num_poses),
+            running_mode=vision.RunningMode.IMAGE if still_images else vision.RunningMode.VIDEO,
+            num_poses=int(num_poses),
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence)
@@ -86,6 +91,7 @@ class PoseRunner:
             raise AmbiblendError(f"The MediaPipe pose model {path} is damaged or not a pose landmarker "
                                  f"bundle ({exc}). Rebuild it with `{REBUILD}` (needs mediapipe 0.10.21) "
                                  f"or reinstall AmbiBlend.") from exc
+        self._still = still_images
         self._ms_per_frame = 1000.0 / float(fps)
         self._frame = 0
         self._last_ms = -1
@@ -94,7 +100,7 @@ class PoseRunner:
         ms = max(int(round(self._frame * self._ms_per_frame)), self._last_ms + 1)
         self._frame, self._last_ms = self._frame + 1, ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, ms)
+        result = self._landmarker.detect(image) if self._still else self._landmarker.detect_for_video(image, ms)
         h, w = rgb.shape[:2]
         poses = []
         for image_lm, world_lm in zip(result.pose_landmarks, result.pose_world_landmarks):
@@ -115,37 +121,81 @@ class PoseRunner:
         self.close()
 
 
-def detect_video(path, progress=None, max_frames: int | None = None) -> Keypoints2D:
-    """Detect the person in every frame of the video at ``path``.
+# At most this many people are looked for in each frame (MediaPipe's num_poses): a dancer and
+# an audience, two people training.
+DEFAULT_MAX_PEOPLE = 4
+# MediaPipe's VIDEO mode runs its person detector on every frame while it tracks fewer poses than
+# num_poses: on a one-person clip num_poses=4 costs 1.8x the time and moves the landmarks (mean
+# 3.6 px on the sample). So people are counted first, on still frames every COUNT_EVERY_S with
+# a lower detection threshold (COUNT_CONFIDENCE: a half-hidden second person still counts), and
+# a clip where nobody sees two people is detected with num_poses=1, exactly as before; otherwise
+# with num_poses=max_people. bench/bench_people.py measures both for 1, 2 and 4 people.
+COUNT_EVERY_S = 0.2
+COUNT_CONFIDENCE = 0.3
 
-    progress: optional ``progress(done, total) -> bool | None`` called after each frame; returning
-    False cancels with ``DetectionCancelled``. ``total`` is the container's frame count (an
-    estimate, never below ``done``). max_frames: stop after that many frames.
-    Returns H36M joints in pixels with MediaPipe visibility as confidence, and MediaPipe's world
-    joints (metres) in ``world``; frames without a person are interpolated and flagged. Raises
-    AmbiblendError for a missing, unreadable or empty file, a missing model and when no frame
-    shows a person.
-    """
+
+def count_people(path, max_frames: int | None = None, max_people: int = DEFAULT_MAX_PEOPLE,
+                 every_s: float = COUNT_EVERY_S) -> int:
+    """Most people found in one of the frames sampled every ``every_s`` seconds (at least 1)."""
+    info = open_video(path)
+    step = max(1, int(round(every_s * info.fps)))
+    most = 1
+    with PoseRunner(fps=info.fps, num_poses=max_people, min_detection_confidence=COUNT_CONFIDENCE,
+                    min_presence_confidence=COUNT_CONFIDENCE, still_images=True) as run:
+        for i, rgb in enumerate(frames(path, max_frames)):
+            if i % step == 0:
+                most = max(most, len(run(rgb)))
+                if most >= max_people:
+                    break
+    return most
+
+
+def _detections(poses: list[Pose]) -> list[Detection]:
+    """MediaPipe poses of one frame → H36M ``Detection``s for the tracker."""
+    out = []
+    for pose in poses:
+        xy, c = to_h36m(pose.points[None], pose.visibility[None], MEDIAPIPE_33)
+        world, _ = to_h36m(pose.world[None], pose.visibility[None], MEDIAPIPE_33)
+        out.append(Detection(xy=xy[0], conf=c[0], world=world[0]))
+    return out
+
+
+def detect_people(path, progress=None, max_frames: int | None = None,
+                  max_people: int = DEFAULT_MAX_PEOPLE) -> People:
+    """Every person in every frame of the video at ``path``, linked into identities
+    (``core.track``). progress and max_frames as in ``detect_video``. Returns ``People`` (none
+    when nobody was found; ``choose`` then says so). Raises AmbiblendError for a missing,
+    unreadable or empty file and a missing model."""
     path = Path(path)
     info = open_video(path)
     total = info.frame_count if max_frames is None else min(info.frame_count or max_frames, max_frames)
-    points, conf, world, person = [], [], [], []
+    several = max_people > 1 and count_people(path, max_frames, max_people) > 1
+    per_frame = []
     size = info.size
-    with PoseRunner(fps=info.fps, num_poses=1) as run:
+    with PoseRunner(fps=info.fps, num_poses=max_people if several else 1) as run:
         for rgb in frames(path, max_frames):
             size = (rgb.shape[1], rgb.shape[0])
-            found = run(rgb)
-            pose = found[0] if found else None
-            person.append(pose is not None)
-            points.append(pose.points if pose else np.full((33, 2), np.nan))
-            conf.append(pose.visibility if pose else np.zeros(33))
-            world.append(pose.world if pose else np.full((33, 3), np.nan))
-            if progress is not None and progress(len(points), max(total, len(points))) is False:
+            per_frame.append(_detections(run(rgb)))
+            if progress is not None and progress(len(per_frame), max(total, len(per_frame))) is False:
                 raise DetectionCancelled(f"Detection of {path.name} was cancelled.")
-    person = np.array(person)
-    xy, c = to_h36m(np.stack(points), np.stack(conf), MEDIAPIPE_33)
-    world_h36m, _ = to_h36m(np.stack(world), np.stack(conf), MEDIAPIPE_33)
-    xy, c, filled = fill_gaps(xy, c, person, path.name)
-    world_h36m, _, _ = fill_gaps(world_h36m, c, person, path.name)
-    return Keypoints2D(xy=xy, conf=c, filled=filled, fps=info.fps, image_size=size, source=str(path),
-                       world=world_h36m)
+    return track(per_frame, info.fps, size, str(path))
+
+
+def detect_video(path, progress=None, max_frames: int | None = None, person="largest",
+                 max_people: int = DEFAULT_MAX_PEOPLE) -> Keypoints2D:
+    """Detect the chosen person in every frame of the video at ``path``.
+
+    progress: optional ``progress(done, total) -> bool | None`` called after each frame; returning
+    False cancels with ``DetectionCancelled``. ``total`` is the container's frame count (an
+    estimate, never below ``done``). max_frames: stop after that many frames. person: which of
+    the people found (``core.track.choose``: "largest", "visible", "index N", "x,y"; not "all").
+    Returns H36M joints in pixels with MediaPipe visibility as confidence, and MediaPipe's world
+    joints (metres) in ``world``; frames where that person is not seen are interpolated and
+    flagged. Raises AmbiblendError for a missing, unreadable or empty file, a missing model, when
+    no frame shows a person and when the choice names nobody (with the list of people found).
+    """
+    people = detect_people(path, progress, max_frames, max_people)
+    chosen = choose(people, person)
+    if len(chosen) != 1:
+        raise AmbiblendError("detect_video gives one person; use detect_people for all of them.")
+    return people.keypoints(chosen[0])

@@ -1,0 +1,17 @@
+"""Tracking stage: every person of a clip linked into identities, and the one(s) to animate.
+
+    detections per frame ─ tracker.track ─▶ People ─ choose.choose ─▶ People.keypoints(i) ─▶ lift
+                                                                     jumps.remove_jumps on the lifted root
+
+Files: ``tracker`` (frame-to-frame linking from position, box overlap and body size; lost and
+found), ``people`` (``People``: (P, T, 17, 2) tracks, summaries for the panel and messages),
+``choose`` (largest / visible / index N / x,y / all), ``jumps`` (root speed beyond a human limit
+→ reported and turned into a gap). numpy only; no bpy, no MediaPipe.
+"""
+from .choose import PersonChoice, choose, parse_choice
+from .jumps import HUMAN_ROOT_SPEED, Jumps, find_jumps, remove_jumps, root_speeds
+from .people import People, PersonSummary
+from .tracker import Detection, track
+
+__all__ = ["People", "PersonSummary", "Detection", "track", "PersonChoice", "parse_choice", "choose",
+           "HUMAN_ROOT_SPEED", "Jumps", "find_jumps", "remove_jumps", "root_speeds"]

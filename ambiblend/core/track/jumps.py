@@ -1,0 +1,94 @@
+"""Root jumps no body can make: found, reported and never keyed as motion.
+
+A person's pelvis cannot move faster than ``HUMAN_ROOT_SPEED`` (10 m/s: a sprinter's top speed
+is about 12 m/s, a brisk walk 1.5 m/s, so anything beyond 10 m/s between two frames of an
+everyday clip is a detection that jumped to someone or something else, or a depth estimate
+gone wrong). ``find_jumps`` splits the clip where the root moves faster than that from one frame
+to the next, trusts the longest piece, and walks outwards from it: a piece that can be reached
+from the trusted motion at a human speed (over the frames between them) is kept, any other is
+marked. ``remove_jumps`` turns the marked frames into a gap — the joints interpolated from the
+motion around it, confidence 0, the frames flagged as filled — exactly as frames where the person
+was not seen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..interpolate import interpolate_track
+from ..skeleton import ROOT
+
+HUMAN_ROOT_SPEED = 10.0   # m/s
+
+
+@dataclass
+class Jumps:
+    """frames: (T,) bool, frames treated as a gap; jumps: [(frame, speed m/s)] 0-based frame t of
+    each jump from t to t + 1 found; max_speed: the largest frame-to-frame root speed before."""
+    frames: np.ndarray
+    jumps: list
+    max_speed: float
+
+    @property
+    def count(self) -> int:
+        return len(self.jumps)
+
+    def describe(self, limit: float = HUMAN_ROOT_SPEED) -> str:
+        """'' when there was none, else a sentence for reports."""
+        if not self.jumps:
+            return ""
+        where = ", ".join(f"{t + 1}→{t + 2} ({v:.0f} m/s)" for t, v in self.jumps[:5])
+        more = f" and {len(self.jumps) - 5} more" if len(self.jumps) > 5 else ""
+        return (f"{len(self.jumps)} root jump{'s' if len(self.jumps) > 1 else ''} faster than {limit:g} m/s "
+                f"(frames {where}{more}); {int(self.frames.sum())} frames treated as a gap")
+
+
+def root_speeds(joints: np.ndarray, fps: float) -> np.ndarray:
+    """(T − 1,) root speed in m/s between consecutive frames of joints (T, 17, 3) metres."""
+    root = np.asarray(joints, dtype=np.float64)[:, ROOT]
+    return np.linalg.norm(np.diff(root, axis=0), axis=-1) * fps
+
+
+def find_jumps(joints: np.ndarray, fps: float, limit: float = HUMAN_ROOT_SPEED) -> Jumps:
+    """Mark the frames of joints (T, 17, 3) metres that cannot be reached at ``limit`` m/s."""
+    root = np.asarray(joints, dtype=np.float64)[:, ROOT]
+    speed = root_speeds(joints, fps)
+    cuts = np.flatnonzero(speed > limit)
+    bad = np.zeros(len(root), dtype=bool)
+    max_speed = float(speed.max()) if len(speed) else 0.0
+    if not len(cuts):
+        return Jumps(bad, [], max_speed)
+    starts = np.concatenate([[0], cuts + 1])
+    ends = np.concatenate([cuts + 1, [len(root)]])           # segment k = frames starts[k]:ends[k]
+    anchor = int(np.argmax(ends - starts))
+    last = ends[anchor] - 1                                  # walk forward from the anchor
+    for k in range(anchor + 1, len(starts)):
+        s = starts[k]
+        if np.linalg.norm(root[s] - root[last]) * fps / (s - last) <= limit:
+            last = ends[k] - 1
+        else:
+            bad[s:ends[k]] = True
+    first = starts[anchor]                                   # and backward
+    for k in range(anchor - 1, -1, -1):
+        e = ends[k] - 1
+        if np.linalg.norm(root[first] - root[e]) * fps / (first - e) <= limit:
+            first = starts[k]
+        else:
+            bad[starts[k]:ends[k]] = True
+    return Jumps(bad, [(int(t), float(speed[t])) for t in cuts], max_speed)
+
+
+def remove_jumps(joints: np.ndarray, conf: np.ndarray, filled: np.ndarray, fps: float,
+                 limit: float = HUMAN_ROOT_SPEED):
+    """joints (T, 17, 3) metres, conf (T, 17), filled (T,) → (joints, conf, filled, Jumps) with
+    the frames of impossible jumps interpolated, confidence 0 and flagged as filled."""
+    found = find_jumps(joints, fps, limit)
+    if not found.frames.any():
+        return joints, conf, filled, found
+    out = np.array(joints, dtype=np.float64, copy=True)
+    out[found.frames] = np.nan
+    for j in range(out.shape[1]):
+        out[:, j] = interpolate_track(out[:, j])
+    conf = np.where(found.frames[:, None], 0.0, conf)
+    return out, conf, np.asarray(filled, dtype=bool) | found.frames, found
