@@ -20,6 +20,8 @@ from ..core.errors import AmbiblendError
 from ..core.retarget.solve import BoneTarget, RestBone, solve_pose
 from ..core.skeleton import (ANKLE_TO_SOLE, BONES, JOINT_INDEX, JOINTS, NUM_JOINTS, PARENTS, ROOT,
                              bone_lengths, clip_height, median_bone_lengths, standing_height)
+from ..core.hands.landmarks import SIDES
+from .hands import build_hand_bones, hand_targets
 from .keyframes import new_action, write_bone_channels
 
 ROOT_BONE = "pelvis"
@@ -66,9 +68,10 @@ def is_ambiblend_armature(obj) -> bool:
             and all(name in obj.data.bones for name in BONE_OF_JOINT))
 
 
-def build_armature(context, name: str, rest: np.ndarray) -> bpy.types.Object:
+def build_armature(context, name: str, rest: np.ndarray, rest_hands: np.ndarray | None = None) -> bpy.types.Object:
     """New armature object ``name`` in the scene's active collection with the rest pose ``rest``
-    (17, 3) world metres. Leaves it active and selected, in object mode."""
+    (17, 3) world metres, and finger bones when ``rest_hands`` (2, 21, 3) is given
+    (``hands.build_hand_bones``). Leaves it active and selected, in object mode."""
     arm = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, arm)
     obj[MARKER] = 1
@@ -89,6 +92,8 @@ def build_armature(context, name: str, rest: np.ndarray) -> bpy.types.Object:
             b.head, b.tail = rest[p], rest[c]
             b.parent = bones[BONE_OF_JOINT[p]]
             b.use_connect = False  # heads sit on the parent joint, not always on the parent's tail
+        if rest_hands is not None:
+            build_hand_bones(bones, rest_hands)
     finally:
         bpy.ops.object.mode_set(mode="OBJECT")
     return obj
@@ -110,19 +115,25 @@ def bone_targets() -> dict[str, BoneTarget]:
     return targets
 
 
-def animate(obj, joints: np.ndarray, action_name: str, frame_start: int = 1):
+def animate(obj, joints: np.ndarray, action_name: str, frame_start: int = 1, hands=None):
     """Key ``obj`` (our armature) so its joints follow ``joints`` (T, 17, 3) world metres, one key
-    per frame from ``frame_start``, in a NEW action (earlier actions are kept). Returns the action."""
+    per frame from ``frame_start``, in a NEW action (earlier actions are kept). hands: optional
+    (hand joints (T, 42, 3) world metres, sides to key) for the finger bones the armature has.
+    Returns the action."""
     if not is_ambiblend_armature(obj):
         raise AmbiblendError(f"'{obj.name}' is not an AmbiBlend armature.")
+    targets = bone_targets()
+    if hands is not None:
+        joints = np.concatenate([joints, hands[0]], axis=1)
+        targets.update({b: t for b, t in hand_targets(hands[1]).items() if b in obj.data.bones})
     world_to_arm = np.linalg.inv(np.array(obj.matrix_world, dtype=np.float64))
     local_joints = joints @ world_to_arm[:3, :3].T + world_to_arm[:3, 3]
-    pose = solve_pose(rest_bones(obj), bone_targets(), local_joints)   # H5's one solver
+    pose = solve_pose(rest_bones(obj), targets, local_joints)   # H5's one solver
     for pb in obj.pose.bones:
         pb.rotation_mode = "QUATERNION"
     action, channelbag = new_action(obj, action_name)
     frames = np.arange(frame_start, frame_start + len(joints), dtype=np.float64)
-    for name in BONE_OF_JOINT:
+    for name in list(BONE_OF_JOINT) + [b for b in targets if b not in BONE_OF_JOINT]:
         write_bone_channels(channelbag, name, frames, rotation_quaternion=pose.rotations[name],
                             location=pose.locations.get(name))
     return action
@@ -178,13 +189,23 @@ def bake_motion(context, motion, name: str, target=None):
     actions_before = set(bpy.data.actions)
     old_action = target.animation_data.action if target is not None and target.animation_data else None
     obj = target
+    hands = motion.info.get("hands") if isinstance(getattr(motion, "info", None), dict) else None
     try:
         joints = motion.joints if target is None else fit_to_rig(target, motion.joints)
+        hand_joints = None
+        if hands is not None:   # same scaling as the body (fit_to_rig scales about the origin)
+            k = float(np.vdot(joints, motion.joints) / max(np.vdot(motion.joints, motion.joints), 1e-12))
+            hand_joints = k * hands.joints
         if obj is None:
-            obj = build_armature(context, name, rest_joints(joints))
-        action = animate(obj, joints, f"{name}_lift")
+            rest = rest_joints(joints)
+            obj = build_armature(context, name, rest, None if hands is None else hand_rest(hands, rest, k))
+        keyed = [] if hands is None else [s for s, on in zip(SIDES, hands.keyed) if on]
+        action = animate(obj, joints, f"{name}_lift", hands=None if hands is None else (hand_joints, keyed))
         action["ambiblend_joints"] = np.ascontiguousarray(joints, dtype=np.float32).ravel()
         action["ambiblend_fps"] = float(motion.fps)
+        if hands is not None:   # for retargeting the fingers
+            action["ambiblend_hands"] = np.ascontiguousarray(hand_joints, dtype=np.float32).ravel()
+            action["ambiblend_hands_keyed"] = [int(v) for v in hands.keyed]
         set_scene_timing(scene, motion.fps, motion.num_frames)
     except BaseException:
         for act in set(bpy.data.actions) - actions_before:
@@ -199,6 +220,14 @@ def bake_motion(context, motion, name: str, target=None):
         scene.frame_set(timing[4])
         raise
     return obj, action
+
+
+def hand_rest(hands, rest: np.ndarray, k: float = 1.0) -> np.ndarray:
+    """(2, 21, 3) flat T-pose hands (``core.hands.motion.rest_hand``) at the rest wrists, with
+    the lift's hand shape scaled by ``k``."""
+    from ..core.hands.motion import rest_hand
+    return np.stack([rest_hand(side, k * hands.palm[s], k * hands.lengths[s], rest[JOINT_INDEX[f"{n}_wrist"]])
+                     for s, (side, n) in enumerate((("L", "left"), ("R", "right")))])
 
 
 # Parent bone of each bone (for readers of the armature that want the hierarchy).
