@@ -192,7 +192,7 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
     check_options(options)
     cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
     world = camera_to_blender(cam.joints + cam.root[:, None, :])
-    world, conf, filled, jumps = remove_jumps(world, kp.conf, kp.filled, kp.fps)
+    world, conf, filled, jumps = remove_jumps(world, kp.conf, kp.filled, kp.fps, xy=kp.xy)
     start = world[0, ROOT, :2].copy()
     world = place_on_ground(world, options.subject_height, options.root_motion, anchor)
     contacts = None
@@ -204,7 +204,7 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
             world[..., :2] += start - np.asarray(anchor)   # in place, but where this person stood
     if not np.isfinite(world).all():
         raise AmbiblendError(f"Lifting {Path(kp.source).name} gave non-finite joints; the weights may be broken.")
-    world, conf, filled, after = remove_jumps(world, conf, filled, kp.fps)   # none expected: a guarantee
+    world, conf, filled, after = remove_jumps(world, conf, filled, kp.fps, xy=kp.xy)   # none expected: a guarantee
     if after.count:
         jumps.jumps.extend(after.jumps)
         jumps.frames |= after.frames
