@@ -1,14 +1,13 @@
-"""Real two-person footage built from the shared Pose2Sim clips (one man filmed by four
-cameras), for the tracking tests and bench/bench_people.py.
+"""Real multi-person footage built from real clips of one man (the bundled Pose2Sim sample,
+view 4; the shared four views where present), for the tracking tests and bench/bench_people.py.
 
-- ``side_by_side``: two (or four) camera views next to each other, reduced to ``scale``: the
-  same man twice (four times), standing apart, in real detector conditions. Views 1 and 2 also
-  show a bystander in the background.
-- ``crossing``: view 3 (the man, in place) in the middle of a wider canvas, and a rectangle
-  cut around the man from the same view (40 frames later) pasted in and moving right to left
-  across the frame, so the second man walks in front of the first and hides him before walking
-  out on the other side. The pasted rectangle is known in every frame: ground truth of
-  who is where.
+- ``side_by_side``: clips next to each other (the sample and its mirror image, or several
+  camera views), reduced to ``scale``: the same man two (four) times, standing apart.
+- ``crossing``: the sample (the man, in place) in the middle of a wider canvas, and a rectangle
+  cut around the man from the same clip (``lag`` frames later: another pose) pasted in front of
+  him, moving right to left across the frame: the second man walks in front of the first, hides
+  him, and walks out on the other side. The pasted rectangle is known in every frame: ground
+  truth of who is where.
 """
 from __future__ import annotations
 
@@ -18,24 +17,30 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = Path(os.environ.get("AMBIBLEND_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "assets" / "sample" / "pose2sim_cam04.mp4"
+SAMPLE_KEYPOINTS = REPO / "assets" / "sample" / "pose2sim_cam04_keypoints.npz"
+SHARED = Path(os.environ.get("AMBIBLEND_SHARED", REPO.parent / "shared"))
 VIDEOS = SHARED / "data" / "videos" / "pose2sim-single-person"
-# A box around the man in view 3 in every frame (full-resolution pixels, from MediaPipe on the
-# clip, widened a little): the patch that is pasted.
-PATCH_BOX_CAM03 = (60, 380, 760, 1300)
 
 
-def available() -> bool:
+def shared_views() -> bool:
     return all((VIDEOS / f"cam0{c}.mp4").is_file() for c in (1, 2, 3, 4))
 
 
 @lru_cache(maxsize=None)
 def view(cam: int, n: int, scale: float) -> tuple:
-    """First ``n`` frames of camera ``cam`` (RGB uint8), resized by ``scale``."""
+    """First ``n`` frames of camera ``cam`` (0 = the bundled sample, 1–4 the shared views) as
+    RGB uint8, resized by ``scale``."""
     import cv2
     from ambiblend.core.detect.video import frames
+    path = SAMPLE if cam == 0 else VIDEOS / f"cam0{cam}.mp4"
     return tuple(cv2.resize(f, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-                 for f in frames(VIDEOS / f"cam0{cam}.mp4", n))
+                 for f in frames(path, n))
+
+
+def mirrored(clip) -> tuple:
+    return tuple(np.ascontiguousarray(f[:, ::-1]) for f in clip)
 
 
 def write_video(path: Path, clip, fps: float = 60.0) -> Path:
@@ -48,23 +53,30 @@ def write_video(path: Path, clip, fps: float = 60.0) -> Path:
     return path
 
 
-def side_by_side(path: Path, cams=(3, 4), n: int = 30, scale: float = 0.25) -> Path:
-    """Views ``cams`` next to each other → a video at ``path``."""
-    clips = [view(c, n, scale) for c in cams]
+def side_by_side(path: Path, clips) -> Path:
+    """Clips (each a sequence of equally sized frames) next to each other → a video at ``path``;
+    four clips make a 2 × 2 grid."""
+    if len(clips) == 4:
+        rows = [[np.concatenate(f[:2], axis=1), np.concatenate(f[2:], axis=1)] for f in zip(*clips)]
+        return write_video(path, [np.concatenate(r, axis=0) for r in rows])
     return write_video(path, [np.concatenate(f, axis=1) for f in zip(*clips)])
 
 
-def crossing(path: Path, n: int = 48, scale: float = 0.25, width: int = 600, lag: int = 40):
+def crossing(path: Path, n: int = 40, scale: float = 0.5, width: int = 640, lag: int = 50):
     """The crossing clip → (path, patch boxes (n, 4) x0, y0, x1, y1 in pixels of the moving man).
 
-    View 3 sits in the middle of a canvas ``width`` wide (its edge pixels repeated to the sides);
-    a tight rectangle around the man, cut from the same view ``lag`` frames later (another
-    pose), is pasted in front of him, entering at the right edge and leaving at the left one."""
+    The sample (scaled) sits in the middle of a canvas ``width`` wide (its edge pixels repeated
+    to the sides); a rectangle around the man in frames lag … lag + n (his keypoints' extent in
+    the bundled keypoint file, plus a margin) is pasted in front of him, entering at the right
+    edge and leaving at the left one."""
     import cv2
-    base = view(3, n + lag, scale)
+    from ambiblend.core.detect import load_keypoints
+    base = view(0, n + lag, scale)
     h, w = base[0].shape[:2]
-    x0, y0, x1, y1 = (int(round(v * scale)) for v in PATCH_BOX_CAM03)
-    pw, ph = x1 - x0, y1 - y0
+    xy = load_keypoints(SAMPLE_KEYPOINTS).xy[lag:lag + n] * scale
+    x0, y0 = max(int(xy[..., 0].min()) - 8, 0), max(int(xy[..., 1].min()) - 25, 0)
+    x1, y1 = min(int(xy[..., 0].max()) + 8, w), min(int(xy[..., 1].max()) + 30, h)
+    pw = x1 - x0
     pad = (width - w) // 2
     lefts = np.round(np.linspace(width - pw, 0, n)).astype(int)
     clip, patch = [], []

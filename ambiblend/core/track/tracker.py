@@ -2,13 +2,16 @@
 
     people = track(frames, fps, image_size, source)     # frames: per frame a list of Detection
 
-Each track keeps its last joints, a velocity (pixels/frame, an exponential average of its
-pelvis motion) and a body size (its box diagonal, averaged in log space). In every frame:
+Each track keeps its last joints, a velocity (pixels/frame, the median of its recent pelvis
+motion) and a body size (its box diagonal, averaged in log space). In every frame:
 
 1. Duplicates go: two detections whose boxes overlap by IoU > ``DUPLICATE_IOU`` are one person
    (the detector can put a second pose on someone); the more confident one stays.
 2. Each track predicts its joints: last joints + velocity × frames since it was last seen (the
-   extrapolation stops after ``MAX_EXTRAPOLATION_S``: a hidden person is assumed to slow down).
+   extrapolation stops after ``MAX_EXTRAPOLATION_S``: a hidden person is assumed to slow
+   down). The velocity is the median of the pelvis's frame-to-frame motion over the last
+   ``VELOCITY_WINDOW_S`` it was seen: one jittery detection does not send a standing person
+   flying.
 3. Cost of track i for detection j, all in units of the track's body size s_i:
    ``d`` = mean distance of the detection's joints to the predicted ones / s_i (joint by joint,
    so two people standing close are still told apart by their poses),
@@ -19,8 +22,14 @@ pelvis motion) and a body size (its box diagonal, averaged in log space). In eve
    were expected) and the sizes differ less than 2×.
 4. Assignment minimises the summed cost, an unmatched track or detection costing ``MISS``
    (exactly for up to 20 track × detection pairs, greedily beyond).
+   Two rules keep a detection from the wrong person while people overlap: a detection whose
+   best track is not clearly better than the second best (cost ratio > ``CONTEST_RATIO``) goes
+   to nobody, and a track lost for a while gives way: it may not take a detection overlapping
+   where someone seen more recently is expected (the one in front is what is detected there). The frames of the person then count as unseen
+   (filled and flagged downstream), which is safe; a wrong identity would not be.
 5. A detection left over starts a new identity, unless it overlaps a matched one by IoU > 0.5
-   (a fragment of someone already tracked).
+   (a fragment of someone already tracked), is contested, or overlaps where a person in view
+   (seen within ``RECENT_S``) is expected.
 
 Why this keeps identities when two people cross: the one in front keeps matching their own
 track (their prediction, with their velocity, is closest); the one behind is unmatched while
@@ -43,6 +52,7 @@ from .people import People, boxes
 DUPLICATE_IOU = 0.7
 FRAGMENT_IOU = 0.5
 MAX_EXTRAPOLATION_S = 0.5
+VELOCITY_WINDOW_S = 0.25
 MISS = 1.0
 MIN_FRAMES = 3
 MAX_SIZE_RATIO = 2.0
@@ -52,7 +62,8 @@ MAX_SIZE_RATIO = 2.0
 GATE_NOISE = 0.25
 GATE_SPEED = 2.0
 MAX_GATE = 1.5
-RECENT_S = 0.2          # a track seen this recently is "in view" for the ambiguity rule
+CONTEST_RATIO = 0.6     # a detection nearly as close to a second track as to the best: nobody's
+RECENT_S = 0.05         # a track seen this recently (at least 2 frames) is "in view": the ambiguity rule
 AMBIGUOUS_IOU = 0.3
 MERGE_SIZE_RATIO = 1.5
 
@@ -98,18 +109,25 @@ class _Track:
     xy: np.ndarray            # (17, 2) last joints (missing ones kept from before)
     size: float
     last: int                 # frame last seen
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    window: int = 15          # frames of history the velocity is measured over
+    history: list = field(default_factory=list)   # [(t, pelvis (2,))] of the last frames seen
     frames: dict = field(default_factory=dict)    # t → Detection
+
+    @property
+    def velocity(self) -> np.ndarray:
+        """Median frame-to-frame pelvis motion (pixels/frame) over the recent history."""
+        h = [(t, c) for t, c in self.history if t > self.last - self.window]
+        if len(h) < 2:
+            return np.zeros(2)
+        steps = [(c1 - c0) / (t1 - t0) for (t0, c0), (t1, c1) in zip(h, h[1:])]
+        return np.median(np.array(steps), axis=0)
 
     def predict(self, t: int, max_steps: int) -> np.ndarray:
         return self.xy + self.velocity * min(t - self.last, max_steps)
 
     def update(self, t: int, det: Detection, box) -> None:
-        gap = t - self.last
-        old_c = _centre(self.xy, _box(self.xy, np.ones(NUM_JOINTS)))
         new_xy = np.where(np.isfinite(det.xy), det.xy, self.predict(t, 1))
-        new_c = _centre(new_xy, box)
-        self.velocity = 0.5 * self.velocity + 0.5 * (new_c - old_c) / max(gap, 1)
+        self.history = (self.history + [(t, _centre(new_xy, box))])[-self.window:]
         self.size = float(np.exp(0.7 * np.log(self.size) + 0.3 * np.log(_size(box))))
         self.xy, self.last = new_xy, t
         self.frames[t] = det
@@ -164,6 +182,35 @@ def _ambiguous(tracks: list[_Track], t: int, bxs: list, max_steps: int, recent: 
         if 0 < t - tr.last <= recent:
             pred_box = _box(tr.predict(t, max_steps), np.ones(NUM_JOINTS))
             out |= np.array([_iou(pred_box, b) > AMBIGUOUS_IOU for b in bxs], dtype=bool)
+    return out
+
+
+def _give_way(cost: np.ndarray, tracks: list[_Track], t: int, bxs: list, max_steps: int) -> None:
+    """A track not seen in the previous frame may not take a detection that overlaps (IoU >
+    AMBIGUOUS_IOU) where a track seen more recently is expected: the person seen last is the
+    better explanation (while one person hides behind another, the one in front is what is
+    detected there). Sets those costs to inf in place."""
+    if len(tracks) < 2 or not bxs:
+        return
+    pred = [_box(tr.predict(t, max_steps), np.ones(NUM_JOINTS)) for tr in tracks]
+    overlap = np.array([[_iou(p, b) > AMBIGUOUS_IOU for b in bxs] for p in pred])
+    for i, tr in enumerate(tracks):
+        if t - tr.last <= 1:
+            continue
+        for k, other in enumerate(tracks):
+            if k != i and other.last > tr.last:
+                cost[i, overlap[k]] = np.inf
+
+
+def _contested(cost: np.ndarray) -> np.ndarray:
+    """(n,) bool: detections whose best track is not clearly better than the second best (cost
+    ratio above CONTEST_RATIO) — two people overlapping, one of them hidden: given to nobody."""
+    out = np.zeros(cost.shape[1], dtype=bool)
+    if cost.shape[0] < 2:
+        return out
+    two = np.sort(cost, axis=0)[:2]                         # best and second best per detection
+    with np.errstate(invalid="ignore"):
+        out = np.isfinite(two[1]) & (two[0] > CONTEST_RATIO * two[1])
     return out
 
 
@@ -226,7 +273,8 @@ def track(frames: list[list[Detection]], fps: float, image_size, source: str,
           min_frames: int = MIN_FRAMES) -> People:
     """Per-frame detections → ``People`` (identities numbered by first appearance, then x)."""
     max_steps = max(1, int(round(MAX_EXTRAPOLATION_S * fps)))
-    recent = max(1, int(round(RECENT_S * fps)))
+    recent = max(2, int(round(RECENT_S * fps)))
+    window = max(3, int(round(VELOCITY_WINDOW_S * fps)))
     tracks: list[_Track] = []
     with_world = False
     for t, dets in enumerate(frames):
@@ -237,10 +285,11 @@ def track(frames: list[list[Detection]], fps: float, image_size, source: str,
         with_world |= any(d.world is not None for d in dets)
         cost = np.array([[_cost(tr, t, d, b, max_steps, fps) for d, b in zip(dets, bxs)] for tr in tracks])
         cost = cost.reshape(len(tracks), len(dets))
+        _give_way(cost, tracks, t, bxs, max_steps)
         ambiguous = _ambiguous(tracks, t, bxs, max_steps, recent)
-        for i, tr in enumerate(tracks):       # a lost track never takes what someone in view may be
-            if t - tr.last > recent:
-                cost[i, ambiguous] = np.inf
+        contested = _contested(cost)
+        cost[:, contested] = np.inf
+        ambiguous |= contested
         pairs = assign(cost)
         for i, j in pairs:
             tracks[i].update(t, dets[j], bxs[j])
@@ -251,8 +300,9 @@ def track(frames: list[list[Detection]], fps: float, image_size, source: str,
             xy = d.xy.copy()
             fill = np.nanmean(xy, axis=0)
             xy[~np.isfinite(xy).all(axis=-1)] = fill
-            tr = _Track(xy=xy, size=_size(b), last=t)
+            tr = _Track(xy=xy, size=_size(b), last=t, window=window)
             tr.frames[t] = d
+            tr.history.append((t, _centre(xy, b)))
             tracks.append(tr)
             matched.add(j)
     t_total = len(frames)
