@@ -3,6 +3,7 @@
     blender -b --python ambiblend/batch.py -- --input <clip|folder> --output <dir>
             [--height 1.7] [--weights w.safetensors] [--device auto|cuda|cpu] [--blend] [--no-root-motion]
             [--no-clean] [--smoothness 0.5] [--formats fbx,bvh,glb] [--fbx-preset unity]
+            [--hands [--finger-smoothness 0.5]]
     .venv/bin/python ambiblend/batch.py -- --input ... (same, with the ``bpy`` module)
 
 Prints one progress line per clip and exits with status 1 and a clear message when any clip
@@ -54,6 +55,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="FBX axes/units for the target application")
     p.add_argument("--overwrite", action="store_true",
                    help="replace output files that exist (default: stop before any clip and name them)")
+    p.add_argument("--hands", action="store_true",
+                   help="detect the hands too and key finger bones (videos; slower detection)")
+    p.add_argument("--finger-smoothness", type=float, default=0.5, metavar="S",
+                   help="smoothing of the fingers with --hands, 0 = raw … 1 = very smooth (default 0.5)")
     args = p.parse_args(argv)
     args.formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in args.formats if f not in FORMATS] or ([] if args.formats else ["(none)"])
@@ -62,7 +67,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for flag, value, limits, unit in (("--height", args.height, HEIGHT_RANGE, " m"),
                                       ("--focal", args.focal, FOCAL_RANGE, " mm"),
                                       ("--smoothness", args.smoothness, SMOOTHNESS_RANGE, ""),
-                                      ("--detector-3d", args.detector_3d, DETECTOR_3D_RANGE, "")):
+                                      ("--detector-3d", args.detector_3d, DETECTOR_3D_RANGE, ""),
+                                      ("--finger-smoothness", args.finger_smoothness, SMOOTHNESS_RANGE, "")):
         if value is not None and not in_range(value, limits):
             p.error(f"{flag} must be between {limits[0]:g} and {limits[1]:g}{unit}, got {value:g}")
     return args
@@ -74,7 +80,8 @@ def make_options(args):
     clean = None
     if not args.no_clean:
         from ambiblend.core.clean import CleanOptions
-        clean = CleanOptions(smoothness=args.smoothness, in_place=args.no_root_motion)
+        clean = CleanOptions(smoothness=args.smoothness, in_place=args.no_root_motion,
+                             finger_smoothness=args.finger_smoothness)
     focal = DEFAULT_FOCAL_35MM if args.focal is None else args.focal   # 0 is refused, never the default
     return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion, focal_35mm=focal,
                            device=args.device.upper(), weights=args.weights, clean=clean,
@@ -148,7 +155,12 @@ def process(clip: Path, out_dir: Path, options, model, args, stem: str | None = 
     from ambiblend.core.export import save_motion_npz
     from ambiblend.core.pipeline import run_pipeline
     stem = stem or clip.stem
-    motion = run_pipeline(clip, options, model=model)
+    if getattr(args, "hands", False):
+        from ambiblend.core.hands import NOTE_KEY, run_pipeline_hands
+        motion = run_pipeline_hands(clip, options, model=model)
+        print(f"{clip.name}: {motion.info[NOTE_KEY]}", flush=True)
+    else:
+        motion = run_pipeline(clip, options, model=model)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     obj, _ = bake_motion(bpy.context, motion, stem)
     scene_formats = [f for f in args.formats if f != "npz"]

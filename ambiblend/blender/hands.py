@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.hands.landmarks import CHAINS, FINGERS, INDEX_MCP, MIDDLE_MCP, PINKY_MCP, SIDES, WRIST, hand_joint
+from ..core.hands.landmarks import CHAINS, FINGERS, MIDDLE_MCP, SIDES, WRIST
+from ..core.retarget.mapping import HAND_SLOTS, hand_bone_targets
 from ..core.retarget.solve import BoneTarget
 
 FINGER_PREFIX = {"thumb": "thumb", **{f: f"f_{f}" for f in FINGERS[1:]}}
@@ -40,16 +41,8 @@ HAND_BONES = tuple(b for s in SIDES for b in side_bones(s))
 
 
 def hand_targets(sides=SIDES) -> dict[str, BoneTarget]:
-    """{bone: BoneTarget} of the hand bones of ``sides`` (combined joint indices)."""
-    out = {}
-    for s in sides:
-        out[hand_bone(s)] = BoneTarget(hand_joint(s, WRIST), hand_joint(s, MIDDLE_MCP),
-                                       (hand_joint(s, PINKY_MCP), hand_joint(s, INDEX_MCP)))
-        for f in FINGERS:
-            c = CHAINS[f]
-            for k in range(3):
-                out[finger_bone(f, k, s)] = BoneTarget(hand_joint(s, c[k]), hand_joint(s, c[k + 1]))
-    return out
+    """{bone: BoneTarget} of the hand bones of ``sides`` (our bone names are the hand slots)."""
+    return hand_bone_targets({slot: slot for slot in HAND_SLOTS}, sides)
 
 
 def build_hand_bones(edit_bones, rest_hands: np.ndarray) -> None:

@@ -40,9 +40,13 @@ class LiftRequest:
     clip: str
     options: object                  # core.pipeline.PipelineOptions
     target_name: str | None          # our armature to key (the active one), or None for a new one
+    hands: bool = False              # detect the hands too (``core.hands``)
 
     def run(self, progress=None):
         """Detect and lift (bpy-free, safe on a worker thread) → ``core.pipeline.Motion``."""
+        if self.hands:
+            from ..core.hands import run_pipeline_hands
+            return run_pipeline_hands(self.clip, self.options, progress=progress)
         from ..core.pipeline import run_pipeline
         return run_pipeline(self.clip, self.options, progress=progress)
 
@@ -56,7 +60,8 @@ def lift_request(context) -> LiftRequest:
     clip = bpy.path.abspath(settings.clip_path) if settings.clip_path else ""
     active = context.active_object
     target = active.name if is_ambiblend_armature(active) else None
-    return LiftRequest(clip, pipeline_options(settings, get_preferences(context)), target)
+    return LiftRequest(clip, pipeline_options(settings, get_preferences(context)), target,
+                       hands=bool(getattr(settings, "hands", False)))
 
 
 def bake_lift(context, motion, request: LiftRequest) -> str:
@@ -69,7 +74,16 @@ def bake_lift(context, motion, request: LiftRequest) -> str:
     obj, action = bake_motion(context, motion, Path(request.clip).stem, target=target)
     filled = int(motion.filled.sum())
     note = f", {filled} frames without a person interpolated" if filled else ""
-    return f"Lifted {motion.num_frames} frames onto '{obj.name}' (action '{action.name}'{note})."
+    hands = hands_report(motion, obj)
+    return f"Lifted {motion.num_frames} frames onto '{obj.name}' (action '{action.name}'{note}).{hands}"
+
+
+def hands_report(motion, obj) -> str:
+    """' Hands: …' for the report when the lift looked for hands, else ''."""
+    from ..core.hands.pipeline import NOTE_KEY, hands_note
+    if NOTE_KEY not in motion.info:
+        return ""
+    return " " + hands_note(motion, [b.name for b in obj.data.bones])
 
 
 def conclude_job(context, job, request: LiftRequest) -> tuple[set, str, str]:

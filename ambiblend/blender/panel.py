@@ -41,6 +41,11 @@ class AMBI_PT_main(Panel):
         sub.prop(settings, "fix_bone_lengths")
         sub.prop(settings, "ground")
         sub.prop(settings, "lock_feet")
+        box = layout.box()
+        box.prop(settings, "hands")
+        sub = box.column()
+        sub.active = settings.hands
+        sub.prop(settings, "finger_smoothness", slider=True)
         job = AMBI_OT_lift_video.running
         if job is None:
             layout.operator("ambiblend.lift_video", icon="ARMATURE_DATA")

@@ -10,6 +10,7 @@ import bpy
 from bpy.props import BoolProperty, FloatProperty, PointerProperty, StringProperty
 from bpy.types import PropertyGroup
 
+from ..core.hands.pipeline import HANDS_DEFAULT
 from ..core.pipeline import DETECTOR_3D_WEIGHT
 from ..core.scale.trajectory import DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT
 
@@ -41,6 +42,12 @@ class AMBI_PG_settings(PropertyGroup):
     ground: BoolProperty(name="Ground", default=True, description="Put the feet on the ground plane z = 0")
     lock_feet: BoolProperty(name="Lock Feet", default=True,
                             description="Remove foot sliding while a foot is planted")
+    hands: BoolProperty(name="Hands", default=HANDS_DEFAULT,
+                        description="Detect the hands too (crops around the wrists) and key finger bones; "
+                                    "videos only, slower detection")
+    finger_smoothness: FloatProperty(name="Finger Smoothness", default=0.5, min=0.0, max=1.0, subtype="FACTOR",
+                                     description="Smoothing of the finger angles and hand rotation: 0 = raw, "
+                                                 "1 = very smooth")
 
 
 def clean_options(settings):
@@ -50,7 +57,7 @@ def clean_options(settings):
     from ..core.clean import CleanOptions
     return CleanOptions(smoothness=settings.smoothness, fix_bone_lengths=settings.fix_bone_lengths,
                         ground=settings.ground, lock_feet=settings.lock_feet,
-                        in_place=not settings.root_motion)
+                        in_place=not settings.root_motion, finger_smoothness=settings.finger_smoothness)
 
 
 classes = (AMBI_PG_settings,)

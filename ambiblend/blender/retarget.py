@@ -18,7 +18,9 @@ import numpy as np
 
 from ..core.errors import AmbiblendError
 from ..core.retarget.euler import EULER_ORDERS, quaternion_to_euler
-from ..core.retarget.mapping import auto_map, bone_targets, check_mapping, ik_chains
+from ..core.hands.landmarks import NUM_LANDMARKS, SIDES
+from ..core.retarget.mapping import (HAND_SLOTS, auto_map, bone_targets, check_mapping, hand_bone_targets, hand_map,
+                                     ik_chains)
 from ..core.retarget.solve import rest_joint_positions, solve_pose
 from ..core.skeleton import BONE_CHILD, JOINT_INDEX, NUM_JOINTS, bone_lengths, median_bone_lengths
 from .armature import rest_bones
@@ -59,6 +61,44 @@ def source_motion(obj) -> tuple[np.ndarray, float]:
     return flat.reshape(-1, NUM_JOINTS, 3), float(action.get(FPS_KEY, 30.0))
 
 
+HANDS_KEY, HANDS_KEYED_KEY = "ambiblend_hands", "ambiblend_hands_keyed"
+
+
+def source_hands(obj):
+    """(hand joints (T, 42, 3) world metres, keyed sides) stored by a lift with hands on
+    ``obj``'s active action, or None when the lift had none."""
+    action = obj.animation_data.action if obj is not None and obj.animation_data else None
+    if action is None or HANDS_KEY not in action:
+        return None
+    flat = np.asarray(action[HANDS_KEY], dtype=np.float64)
+    if flat.size == 0 or flat.size % (2 * NUM_LANDMARKS * 3):
+        raise AmbiblendError(f"The hand motion stored on '{action.name}' is damaged.")
+    keyed = [s for s, on in zip(SIDES, action.get(HANDS_KEYED_KEY, [1, 1])) if on]
+    return flat.reshape(-1, 2 * NUM_LANDMARKS, 3), keyed
+
+
+def hands_plan(source_hands_, bone_names, mapping: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The finger part of a retarget: ({hand slot: bone} to key, report note). Hand slots the
+    user mapped win; the rest come from ``hand_map``. A rig without finger bones, or a source
+    without hands, gives no slots and a note saying why."""
+    if source_hands_ is None:
+        return {}, ""
+    kind, found = hand_map(bone_names)
+    plan = {**found, **{s: b for s, b in mapping.items() if s in HAND_SLOTS and b}}
+    keyed = source_hands_[1]
+    if not keyed:
+        return {}, " Hands: the lift saw no hand well enough; fingers not keyed."
+    if not plan:
+        return {}, " Hands skipped: this rig has no finger bones the mapping recognises."
+    wanted = [s for s in HAND_SLOTS if s[-1] in keyed]
+    got = [s for s in wanted if s in plan]
+    note = f" Hands: {len(got)} of {len(wanted)} hand bones mapped ({kind})"
+    missing = [s for s in wanted if s not in plan]
+    if missing:
+        note += "; not on this rig: " + ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    return plan, note + "."
+
+
 def rig_rest_joints(obj, targets) -> np.ndarray:
     """(17, 3) world-space rest positions of the joints on the target rig (object transform on)."""
     pos = rest_joint_positions(rest_bones(obj), targets)
@@ -93,7 +133,7 @@ def fit_to_rig(joints: np.ndarray, obj, targets) -> tuple[np.ndarray, float]:
 
 
 def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: dict[str, str],
-             name: str | None = None, frame_start: int | None = None):
+             name: str | None = None, frame_start: int | None = None, hands=None):
     """Key ``target`` so its mapped bones follow ``source_joints`` (T, 17, 3) world metres at
     ``fps``, one key per scene frame (resampled when the scene runs at another rate).
 
@@ -102,17 +142,27 @@ def retarget(context, source_joints: np.ndarray, fps: float, target, mapping: di
     below them would override the keys or pull hands/feet away (a generated Rigify rig's DEF-
     bones copy its controls), so they are muted: the keys then drive the deform skeleton;
     un-mute them to get the control rig back.
+    hands: optional (hand joints (T, 42, 3) world metres, keyed sides) from ``source_hands``;
+    the hand slots of ``mapping`` on those sides are keyed too.
     Returns the new action.
     """
     check_target(target)
-    check_mapping(mapping, [b.name for b in target.data.bones])
-    targets = bone_targets(mapping)
+    body = {s: b for s, b in mapping.items() if s not in HAND_SLOTS}
+    check_mapping(body, [b.name for b in target.data.bones])
+    targets = bone_targets(body)
+    source = np.asarray(source_joints, dtype=np.float64)
+    if hands is not None:
+        unknown = [b for s, b in mapping.items() if s in HAND_SLOTS and b and b not in target.data.bones]
+        if unknown:
+            raise AmbiblendError(f"Finger bones not in the armature: {', '.join(unknown)}. Edit the bone mapping.")
+        targets.update(hand_bone_targets(mapping, hands[1]))
+        source = np.concatenate([source, np.asarray(hands[0], dtype=np.float64)[:len(source)]], axis=1)
     scene_fps = context.scene.render.fps / context.scene.render.fps_base
-    source = resample(np.asarray(source_joints, dtype=np.float64), fps, scene_fps)
+    source = resample(source, fps, scene_fps)
     arm_joints, _ = fit_to_rig(source, target, targets)
     # Legs by IK so the feet land where the (scaled) source feet are: no sliding on rigs whose
     # leg proportions differ from the lifted skeleton's.
-    solution = solve_pose(rest_bones(target), targets, arm_joints, ik_chains(mapping))
+    solution = solve_pose(rest_bones(target), targets, arm_joints, ik_chains(body))
     start = context.scene.frame_start if frame_start is None else frame_start
     frames = np.arange(start, start + len(arm_joints), dtype=np.float64)
     ad = target.animation_data
@@ -240,14 +290,19 @@ class AMBI_OT_retarget(bpy.types.Operator):
         source = settings.source or _only_source(context, target)
         joints, fps = source_motion(source)
         mapping = mapping_of(settings) or automap(target)[1]
+        hands = source_hands(source)
+        fingers, hands_note = hands_plan(hands, [b.name for b in target.data.bones], mapping)
+        mapping = {**mapping, **fingers}
         if context.mode != "OBJECT":
             bpy.ops.object.mode_set(mode="OBJECT")
         muted = constrained_bones(target, keyed_and_below(target, set(mapping.values())))
-        action = retarget(context, joints, fps, target, mapping)
+        action = retarget(context, joints, fps, target, mapping, hands=hands if fingers else None)
         if muted:
             self.report({"WARNING"}, f"Muted the constraints of {len(muted)} bones (e.g. "
                                      f"{', '.join(muted[:3])}) so the keys drive them.")
-        self.report({"INFO"}, f"Retargeted {len(joints)} frames onto '{target.name}' (action '{action.name}').")
+        level = "WARNING" if hands_note.startswith(" Hands skipped") or "not on this rig" in hands_note else "INFO"
+        self.report({level}, f"Retargeted {len(joints)} frames onto '{target.name}' (action '{action.name}')."
+                    + hands_note)
         return {"FINISHED"}
 
 

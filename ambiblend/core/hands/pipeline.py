@@ -14,6 +14,22 @@ from pathlib import Path
 from ..errors import AmbiblendError
 
 HANDS_KEY, NOTE_KEY = "hands", "hands_note"
+# Hands off by default: see README ("Hands") for the measured cost and gain.
+HANDS_DEFAULT = False
+
+
+def hands_note(motion, bone_names=None) -> str:
+    """The report line of a lift that looked for hands; with the keyed armature's bone names,
+    a note when that armature has no finger bones (an earlier lift without hands)."""
+    note = motion.info.get(NOTE_KEY, "")
+    hands = motion.info.get(HANDS_KEY)
+    if hands is not None and bone_names is not None and hands.keyed.any():
+        from .landmarks import SIDES
+        missing = [s for s in SIDES if f"hand.{s}" not in bone_names]
+        if missing:
+            note += (" The armature has no finger bones (made by a lift without hands), so the hands were "
+                     "skipped; lift onto a new armature to get them.")
+    return note
 
 
 def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, progress=None) -> str:

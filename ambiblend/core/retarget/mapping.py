@@ -5,6 +5,8 @@ between, like Rigify's spine.002 or a clavicle, are carried rigidly by the solve
 mapping knows Rigify (meta-rig and the generated rig's ``DEF-`` bones), Mixamo (``mixamorig:``
 or any ``<prefix>:`` namespace) and falls back to a generic humanoid name matcher.
 ``bone_targets(mapping)`` turns a mapping into the solver's ``{bone: BoneTarget}``.
+Finger bones are optional ``HAND_SLOTS`` (``hand_map``, ``hand_bone_targets``) over the combined
+body + hands joint array of ``core.hands.landmarks``.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ import re
 from typing import Iterable, Sequence
 
 from ..errors import AmbiblendError
+from ..hands.landmarks import CHAINS as _CHAINS, FINGERS as _FINGERS, INDEX_MCP as _INDEX_MCP
+from ..hands.landmarks import MIDDLE_MCP as _MIDDLE_MCP, PINKY_MCP as _PINKY_MCP, WRIST as _WRIST
+from ..hands.landmarks import hand_joint as _hj
 from ..skeleton import JOINT_INDEX as J
 from .solve import BoneTarget
 
@@ -149,3 +154,70 @@ def _split_side(name: str) -> tuple[str, str | None]:
     side = "L" if token.startswith("l") else "R"
     base = (name[:m.start()] + "_" + name[m.end():]).strip("._- ")
     return re.sub(r"[._\- ]+", "_", base), side
+
+
+# --- hands -------------------------------------------------------------------------------------
+# Optional slots, 16 per side: the hand (wrist → middle MCP, twist from the palm) and three bones
+# per finger, named as on AmbiBlend's armature and Rigify's meta-rig. A rig without them (or
+# with some) still retargets: the missing ones are reported and left alone.
+
+_FINGER_PREFIX = {"thumb": "thumb", **{f: f"f_{f}" for f in _FINGERS[1:]}}
+HAND_SLOT_TARGETS: dict[str, BoneTarget] = {}
+for _s in "LR":
+    HAND_SLOT_TARGETS[f"hand.{_s}"] = BoneTarget(_hj(_s, _WRIST), _hj(_s, _MIDDLE_MCP),
+                                                 (_hj(_s, _PINKY_MCP), _hj(_s, _INDEX_MCP)))
+    for _f in _FINGERS:
+        for _k in range(3):
+            HAND_SLOT_TARGETS[f"{_FINGER_PREFIX[_f]}.{_k + 1:02d}.{_s}"] = BoneTarget(
+                _hj(_s, _CHAINS[_f][_k]), _hj(_s, _CHAINS[_f][_k + 1]))
+HAND_SLOTS: tuple[str, ...] = tuple(HAND_SLOT_TARGETS)
+_MIXAMO_FINGER = {"thumb": "Thumb", "index": "Index", "middle": "Middle", "ring": "Ring", "pinky": "Pinky"}
+MIXAMO_HANDS = {f"hand.{s[0]}": f"{s}Hand" for s in ("Left", "Right")}
+MIXAMO_HANDS.update({f"{_FINGER_PREFIX[f]}.{k:02d}.{s[0]}": f"{s}Hand{_MIXAMO_FINGER[f]}{k}"
+                     for s in ("Left", "Right") for f in _FINGERS for k in (1, 2, 3)})
+HAND_PATTERNS = {"hand": (r"^(hand|wrist)$",),
+                 "thumb": (r"(^|_)thumb(_?finger)?_?0?{k}$",),
+                 "index": (r"(^|_)(f_)?(index|pointer)(_?finger)?_?0?{k}$", r"(^|_)finger_?(index)_?0?{k}$"),
+                 "middle": (r"(^|_)(f_)?(middle|mid)(_?finger)?_?0?{k}$", r"(^|_)finger_?(middle)_?0?{k}$"),
+                 "ring": (r"(^|_)(f_)?ring(_?finger)?_?0?{k}$", r"(^|_)finger_?ring_?0?{k}$"),
+                 "pinky": (r"(^|_)(f_)?(pinky|little|small)(_?finger)?_?0?{k}$", r"(^|_)finger_?(pinky|little)_?0?{k}$")}
+
+
+def hand_map(bone_names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """(naming found, {hand slot: bone}) for a rig's finger bones: AmbiBlend/Rigify meta-rig
+    names, Rigify's generated ``DEF-`` bones, Mixamo (any ``<prefix>:``), else the generic
+    matcher; the naming that maps the most bones wins. Empty for a rig without hands."""
+    present = set(bone_names)
+    candidates = [("rigify", {s: s for s in HAND_SLOTS if s in present}),
+                  ("rigify-def", {s: f"DEF-{s}" for s in HAND_SLOTS if f"DEF-{s}" in present})]
+    for prefix in sorted({n.split(":")[0] + ":" for n in present if ":" in n}) + [""]:
+        candidates.append(("mixamo", {s: prefix + b for s, b in MIXAMO_HANDS.items() if prefix + b in present}))
+    candidates.append(("generic", generic_hand_map(bone_names)))
+    kind, mapping = max(candidates, key=lambda c: len(c[1]))
+    return (kind, mapping) if mapping else ("none", {})
+
+
+def generic_hand_map(bone_names: Iterable[str]) -> dict[str, str]:
+    """Name matcher for finger bones: side from L/R tokens, finger and number from patterns."""
+    parsed = [(n, *_split_side(_normalise(n))) for n in bone_names]
+    mapping: dict[str, str] = {}
+    for slot in HAND_SLOTS:
+        part, _, side = slot.rpartition(".")
+        name, _, num = part.partition(".")
+        finger = name.removeprefix("f_")
+        patterns = HAND_PATTERNS[finger] if finger != "hand" else HAND_PATTERNS["hand"]
+        for pattern in patterns:
+            rx = pattern.replace("{k}", str(int(num))) if num else pattern
+            hit = next((n for n, base, s in parsed if s == side and re.search(rx, base)
+                        and n not in mapping.values()), None)
+            if hit is not None:
+                mapping[slot] = hit
+                break
+    return mapping
+
+
+def hand_bone_targets(mapping: dict[str, str], sides: Iterable[str] = "LR") -> dict[str, BoneTarget]:
+    """Hand slots of ``mapping`` on the given sides → the solver's {bone: BoneTarget}."""
+    sides = set(sides)
+    return {bone: HAND_SLOT_TARGETS[slot] for slot, bone in mapping.items()
+            if bone and slot in HAND_SLOT_TARGETS and slot[-1] in sides}

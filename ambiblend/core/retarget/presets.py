@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 
 from ..errors import AmbiblendError
-from .mapping import SLOTS
+from .mapping import HAND_SLOTS, SLOTS
+
+ALL_SLOTS = SLOTS + HAND_SLOTS   # body slots, then the optional finger slots
 
 FORMAT = "ambiblend-bone-mapping"
 VERSION = 1
@@ -17,14 +19,14 @@ VERSION = 1
 
 def save_preset(path, mapping: dict[str, str]) -> Path:
     """Write ``mapping`` ({slot: bone}; unknown slots rejected) to ``path`` (.json)."""
-    unknown = [s for s in mapping if s not in SLOTS]
+    unknown = [s for s in mapping if s not in ALL_SLOTS]
     if unknown:
         raise AmbiblendError(f"Unknown mapping slots: {', '.join(unknown)}.")
     path = Path(path)
     if path.suffix.lower() != ".json":
         raise AmbiblendError(f"A mapping preset is a .json file, got '{path.name}'.")
     data = {"format": FORMAT, "version": VERSION,
-            "mapping": {s: mapping[s] for s in SLOTS if mapping.get(s)}}
+            "mapping": {s: mapping[s] for s in ALL_SLOTS if mapping.get(s)}}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -50,7 +52,7 @@ def load_preset(path) -> dict[str, str]:
     mapping = data.get("mapping")
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
         raise AmbiblendError(f"{path.name} has no valid 'mapping' table.")
-    unknown = [s for s in mapping if s not in SLOTS]
+    unknown = [s for s in mapping if s not in ALL_SLOTS]
     if unknown:
         raise AmbiblendError(f"{path.name} maps unknown slots: {', '.join(unknown)}.")
     return dict(mapping)
