@@ -219,5 +219,15 @@ def generic_hand_map(bone_names: Iterable[str]) -> dict[str, str]:
 def hand_bone_targets(mapping: dict[str, str], sides: Iterable[str] = "LR") -> dict[str, BoneTarget]:
     """Hand slots of ``mapping`` on the given sides → the solver's {bone: BoneTarget}."""
     sides = set(sides)
-    return {bone: HAND_SLOT_TARGETS[slot] for slot, bone in mapping.items()
-            if bone and slot in HAND_SLOT_TARGETS and slot[-1] in sides}
+    out = {}
+    for slot, bone in mapping.items():
+        if not bone or slot not in HAND_SLOT_TARGETS or slot[-1] not in sides:
+            continue
+        target = HAND_SLOT_TARGETS[slot]
+        side = slot[-1]
+        if slot.startswith("hand.") and not (mapping.get(f"f_index.01.{side}") and mapping.get(f"f_pinky.01.{side}")):
+            # the palm's twist reference sits on the index and pinky bases: without both bones
+            # the rig has no rest position for it, so the hand gets the swing alone
+            target = BoneTarget(target.head, target.tail)
+        out[bone] = target
+    return out
