@@ -53,6 +53,9 @@ class PipelineOptions:
     # "visible", "index N", "x,y" or "all" (``run_pipeline_people``); and how many to look for.
     person: str = "largest"
     max_people: int = MAX_PEOPLE
+    # Worker processes detecting one long video in overlapping chunks (``detect.chunks``; only
+    # clips of at least MIN_CHUNK_SECONDS per job are split); 1 = one pass, as before.
+    detect_jobs: int = 1
 
 
 @dataclass
@@ -113,6 +116,8 @@ def check_options(options: PipelineOptions) -> None:
     parse_choice(options.person)
     if not (isinstance(options.max_people, int) and 1 <= options.max_people <= 20):
         raise AmbiblendError(f"The number of people to look for must be 1 to 20, got {options.max_people}.")
+    if not (isinstance(options.detect_jobs, int) and options.detect_jobs >= 1):
+        raise AmbiblendError(f"The number of detection jobs must be at least 1, got {options.detect_jobs}.")
     smoothness = getattr(options.clean, "smoothness", None)
     if smoothness is not None and not in_range(smoothness, SMOOTHNESS_RANGE):
         raise AmbiblendError(f"Smoothness must be between {SMOOTHNESS_RANGE[0]:g} and {SMOOTHNESS_RANGE[1]:g}, "
@@ -245,7 +250,7 @@ def run_pipeline_people(path, options: PipelineOptions | None = None, progress=N
     farther away)."""
     from .detect import read_people  # H3's stage (MediaPipe imported only for videos)
     options, model = _prepare(path, options, model)
-    people = read_people(Path(path), progress, options.max_people, cache)
+    people = read_people(Path(path), progress, options.max_people, cache, jobs=options.detect_jobs)
     chosen = choose(people, options.person)
     anchor = _start_xy(people.keypoints(chosen[0]), model, options) if len(chosen) > 1 else None
     motions = []

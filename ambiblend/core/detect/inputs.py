@@ -17,12 +17,13 @@ KEYPOINT_EXTENSIONS = (".npz", ".json")
 
 
 def read_input(path, progress=None, person="largest", max_people: int = DEFAULT_MAX_PEOPLE,
-               cache: bool = False) -> Keypoints2D:
+               cache: bool = False, jobs: int = 1) -> Keypoints2D:
     """The chosen person (``core.track.choose``; not "all") of a video or keypoint file.
 
     progress is passed to detection (see ``detect_video``); a keypoint file loads at once.
+    jobs: processes detecting a long video in chunks (``detect_people``).
     """
-    people = read_people(path, progress, max_people, cache)
+    people = read_people(path, progress, max_people, cache, jobs)
     chosen = choose(people, person)
     if len(chosen) != 1:
         raise AmbiblendError("read_input gives one person; use read_people for all of them.")
@@ -35,7 +36,8 @@ def read_input(path, progress=None, person="largest", max_people: int = DEFAULT_
 _last: dict = {}
 
 
-def read_people(path, progress=None, max_people: int = DEFAULT_MAX_PEOPLE, cache: bool = False) -> People:
+def read_people(path, progress=None, max_people: int = DEFAULT_MAX_PEOPLE, cache: bool = False,
+                jobs: int = 1) -> People:
     """Everyone in a video (``detect_people``) or a keypoint file (``load_people``) as ``People``.
 
     cache: keep the last video's result in memory while its file is unchanged (same size and
@@ -51,7 +53,7 @@ def read_people(path, progress=None, max_people: int = DEFAULT_MAX_PEOPLE, cache
         key = (str(path.resolve()), stat and stat.st_size, stat and stat.st_mtime_ns, int(max_people))
         if cache and key in _last:
             return _last[key]
-        people = detect_people(path, progress=progress, max_people=max_people)
+        people = detect_people(path, progress=progress, max_people=max_people, jobs=jobs)
         if cache:
             _last.clear()
             _last[key] = people

@@ -161,17 +161,23 @@ def _detections(poses: list[Pose]) -> list[Detection]:
 
 
 def detect_people(path, progress=None, max_frames: int | None = None,
-                  max_people: int = DEFAULT_MAX_PEOPLE) -> People:
+                  max_people: int = DEFAULT_MAX_PEOPLE, jobs: int = 1) -> People:
     """Every person in every frame of the video at ``path``, linked into identities
     (``core.track``). progress and max_frames as in ``detect_video``. Returns ``People`` (none
     when nobody was found; ``choose`` then says so). Raises AmbiblendError for a missing,
-    unreadable or empty file and a missing model."""
+    unreadable or empty file and a missing model. jobs > 1: a clip long enough is detected in
+    overlapping chunks by that many processes (``chunks.detect_poses``; progress per chunk, not
+    cancellable), the tracker then links the joined frames as it would one pass's."""
     path = Path(path)
     info = open_video(path)
     total = info.frame_count if max_frames is None else min(info.frame_count or max_frames, max_frames)
     several = max_people > 1 and count_people(path, max_frames, max_people) > 1
     per_frame = []
     size = info.size
+    if jobs > 1 and max_frames is None:
+        from .chunks import detect_poses
+        poses = detect_poses(path, max_people if several else 1, jobs=jobs, progress=progress)
+        return track([_detections(p) for p in poses], info.fps, size, str(path))
     with PoseRunner(fps=info.fps, num_poses=max_people if several else 1) as run:
         for rgb in frames(path, max_frames):
             size = (rgb.shape[1], rgb.shape[0])

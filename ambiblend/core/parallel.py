@@ -1,0 +1,145 @@
+"""Worker processes for the batch script and ``training.extract``: clips in parallel, one
+detector per process, results handed back in the clips' order.
+
+    with WorkerPool(jobs, init=load_model, init_args=(options,)) as pool:
+        for clip, outcome in pool.ordered(lift_one, clips):
+            outcome.value  /  outcome.error (AmbiblendError text)  /  outcome.bug (traceback)
+
+Processes are started with ``spawn`` (never ``fork``: MediaPipe, OpenCV and Blender hold
+threads and locks a forked child would inherit half-held), so they also start from Blender's
+own Python, whose ``sys.executable`` is the bundled interpreter; the workers never import
+``bpy``. ``jobs=1`` runs in the calling process, exactly as without a pool. A worker that dies
+(a crash inside a native library) fails its clip with a message, and the pool is started again
+for the clips after it.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from .errors import AmbiblendError
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (its affinity, else the machine's count)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # macOS, Windows
+        return max(os.cpu_count() or 1, 1)
+
+
+@dataclass
+class Outcome:
+    """One task's result: ``value`` when it succeeded, else ``error`` (an AmbiblendError's
+    message: a problem with the input) or ``bug`` (``"TypeName: message"``, with ``trace``)."""
+    value: Any = None
+    seconds: float = 0.0
+    error: str | None = None
+    bug: str | None = None
+    trace: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.bug is None
+
+
+def run_task(fn: Callable, *args) -> Outcome:
+    """``fn(*args)`` with its failure caught as an ``Outcome`` (what a worker sends back)."""
+    start = time.perf_counter()
+    try:
+        value = fn(*args)
+    except AmbiblendError as exc:
+        return Outcome(error=str(exc), seconds=time.perf_counter() - start)
+    except Exception as exc:  # a bug of ours: sent back with its traceback, to be reported
+        return Outcome(bug=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc(),
+                       seconds=time.perf_counter() - start)
+    return Outcome(value=value, seconds=time.perf_counter() - start)
+
+
+# Per-worker state made by the pool's ``init`` (a loaded model, say), passed to every task.
+_state: Any = None
+
+
+def _init_worker(init: Callable | None, init_args: tuple) -> None:
+    global _state
+    _state = init(*init_args) if init is not None else None
+
+
+def _worker_task(fn: Callable, item) -> Outcome:
+    return run_task(fn, item, _state)
+
+
+class WorkerPool:
+    """``jobs`` worker processes, each running ``init(*init_args)`` once (its result is the
+    ``state`` every task gets: ``fn(item, state)``). ``fn`` and ``init`` must be module-level
+    functions (they are pickled by name). With ``jobs=1`` nothing is started: tasks run here."""
+
+    def __init__(self, jobs: int, init: Callable | None = None, init_args: tuple = ()):
+        if int(jobs) < 1:
+            raise AmbiblendError(f"The number of jobs must be at least 1, got {jobs}.")
+        self.jobs, self._init, self._init_args = int(jobs), init, tuple(init_args)
+        self._executor: ProcessPoolExecutor | None = None
+        self._state = None
+        self._local_ready = False
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_init_worker, initargs=(self._init, self._init_args))
+        return self._executor
+
+    def local_state(self):
+        """The state for tasks run in this process (``jobs=1``), made on first use."""
+        if not self._local_ready:
+            self._state = self._init(*self._init_args) if self._init is not None else None
+            self._local_ready = True
+        return self._state
+
+    def ordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[Any, Outcome]]:
+        """(item, Outcome) for each item, in the items' order, as each becomes available; all
+        items are queued at once so that the workers never wait for the caller."""
+        items = list(items)
+        if self.jobs == 1:
+            for item in items:
+                yield item, run_task(fn, item, self.local_state())
+            return
+        pending = self._submit(fn, items, range(len(items)))
+        for i, item in enumerate(items):
+            retried = False
+            while True:
+                try:
+                    outcome = pending.pop(i).result()
+                    break
+                except BrokenProcessPool as exc:
+                    # Every queued task fails with the pool, not only the one that crashed it:
+                    # start again and give this item one more try before blaming it.
+                    if retried:
+                        outcome = Outcome(bug=f"the worker process died ({exc or 'killed or crashed'})")
+                        pending = self._submit(fn, items, sorted(pending), restart=True)
+                        break
+                    retried = True
+                    pending = self._submit(fn, items, [i, *sorted(pending)], restart=True)
+            yield item, outcome
+
+    def _submit(self, fn: Callable, items: list, indices, restart: bool = False) -> dict:
+        if restart:
+            self.close()
+        executor = self._start()
+        return {j: executor.submit(_worker_task, fn, items[j]) for j in indices}
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
