@@ -3,8 +3,9 @@
 # (idempotent; each step is skipped when already done):
 #   .venv          Blender 5.0: Python 3.11, bpy 5.0.1, torch (CPU), mediapipe 0.10.21 (requirements-dev.txt)
 #   .venv313       Blender 5.2: Python 3.13, bpy 5.2.3, mediapipe 1.2.3, no torch (requirements-313.txt)
-#   .venv313-bare  only bpy 5.2.3 and its own dependencies (requirements-313-bare.txt): the
-#                  "fresh Blender 5.2" the zip test installs the extension into
+#   .venv-bare, .venv313-bare  only bpy 5.0.1 / 5.2.3 and their own dependencies
+#                  (requirements-bare.txt, requirements-313-bare.txt): the "fresh Blender 5.0 /
+#                  5.2" the zip tests install the extension into
 #   wheels/        the wheels the extension zip bundles (tools/fetch_wheels.py, hashes checked)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,14 @@ if ! .venv/bin/python -c "import bpy, mediapipe, torch, cv2, pytest" 2>/dev/null
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -r requirements-dev.txt
   touch .venv/.installed
+fi
+if [ ! -x .venv-bare/bin/python ]; then
+  python3.11 -m venv .venv-bare 2>/dev/null || python3 -m venv .venv-bare
+fi
+if [ requirements-bare.txt -nt .venv-bare/.installed ] || ! .venv-bare/bin/python -c "import bpy" 2>/dev/null; then
+  .venv-bare/bin/pip install -q --upgrade pip
+  .venv-bare/bin/pip install -q --no-deps -r requirements-bare.txt   # every version pinned in the file
+  touch .venv-bare/.installed
 fi
 
 # --- Python 3.13 (Blender 5.1+): pyenv's 3.13.x, or $PYTHON313 --------------------------------
