@@ -4,7 +4,8 @@ A person's pelvis cannot move faster than ``HUMAN_ROOT_SPEED`` (10 m/s: a sprint
 is about 12 m/s, a brisk walk 1.5 m/s, so anything beyond 10 m/s between two frames of an
 everyday clip is a detection that jumped to someone or something else, or a depth estimate
 gone wrong). ``find_jumps`` splits the clip where the root moves faster than that from one frame
-to the next, trusts the longest piece, and walks outwards from it: a piece that can be reached
+to the next, trusts the piece with the most confident detections (frames where the person was
+not seen count nothing), and walks outwards from it: a piece that can be reached
 from the trusted motion at a human speed (over the frames between them) is kept, any other is
 marked. ``remove_jumps`` turns the marked frames into a gap — the joints interpolated from the
 motion around it, confidence 0, the frames flagged as filled — exactly as frames where the person
@@ -60,8 +61,12 @@ def root_speeds(joints: np.ndarray, fps: float) -> np.ndarray:
     return np.linalg.norm(np.diff(root, axis=0), axis=-1) * fps
 
 
-def find_jumps(joints: np.ndarray, fps: float, limit: float = HUMAN_ROOT_SPEED) -> Jumps:
-    """Mark the frames of joints (T, 17, 3) metres that cannot be reached at ``limit`` m/s."""
+def find_jumps(joints: np.ndarray, fps: float, limit: float = HUMAN_ROOT_SPEED,
+               weight: np.ndarray | None = None) -> Jumps:
+    """Mark the frames of joints (T, 17, 3) metres that cannot be reached at ``limit`` m/s.
+    weight: (T,) how much each frame is trusted (``remove_jumps``: the mean joint confidence, 0
+    where the person was not seen; default 1): the trusted piece is the one of most weight, not
+    one made of frames filled across a long gap."""
     root = np.asarray(joints, dtype=np.float64)[:, ROOT]
     speed = root_speeds(joints, fps)
     cuts = np.flatnonzero(speed > limit)
@@ -71,7 +76,8 @@ def find_jumps(joints: np.ndarray, fps: float, limit: float = HUMAN_ROOT_SPEED) 
         return Jumps(bad, [], max_speed)
     starts = np.concatenate([[0], cuts + 1])
     ends = np.concatenate([cuts + 1, [len(root)]])           # segment k = frames starts[k]:ends[k]
-    anchor = int(np.argmax(ends - starts))
+    weight = np.ones(len(root)) if weight is None else np.asarray(weight, dtype=np.float64)
+    anchor = int(np.argmax([weight[a:b].sum() + 1e-6 * (b - a) for a, b in zip(starts, ends)]))
     last = ends[anchor] - 1                                  # walk forward from the anchor
     for k in range(anchor + 1, len(starts)):
         s = starts[k]
@@ -106,7 +112,8 @@ def remove_jumps(joints: np.ndarray, conf: np.ndarray, filled: np.ndarray, fps: 
     the frames of impossible jumps interpolated, confidence 0 and flagged as filled. With the
     clip's 2D ``xy`` (T, 17, 2), frames whose jump the image does not show keep their pose and
     only the root's path is interpolated through them (``Jumps.depth_frames``)."""
-    found = find_jumps(joints, fps, limit)
+    trust = np.where(np.asarray(filled, dtype=bool), 0.0, np.asarray(conf, dtype=np.float64).mean(axis=1))
+    found = find_jumps(joints, fps, limit, weight=trust)
     if not found.frames.any():
         return joints, conf, filled, found
     out = np.array(joints, dtype=np.float64, copy=True)
