@@ -3,11 +3,15 @@
     blender -b --python ambiblend/batch.py -- --input <clip|folder> --output <dir>
             [--height 1.7] [--weights w.safetensors] [--device auto|cuda|cpu] [--blend] [--no-root-motion]
             [--no-clean] [--smoothness 0.5] [--formats fbx,bvh,glb] [--fbx-preset unity]
-            [--hands [--finger-smoothness 0.5]]
+            [--hands [--finger-smoothness 0.5]] [--jobs N]
     .venv/bin/python ambiblend/batch.py -- --input ... (same, with the ``bpy`` module)
 
 Prints one progress line per clip and exits with status 1 and a clear message when any clip
-fails (the others are still processed); 2 for bad arguments.
+fails (the others are still processed); 2 for bad arguments. ``--jobs N`` (default: the cores)
+detects and lifts N clips at once in worker processes (``core.parallel``; they never import
+bpy) while this process bakes and exports each clip in order: the files, lines and exit status
+are those of ``--jobs 1``. A single clip is instead detected in N overlapping chunks when it is
+long enough (``core.detect.chunks``: at least 5 s per chunk).
 """
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ import argparse
 import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 # A script run by path has no package: put the repo root (the folder holding ambiblend/) first
@@ -59,7 +62,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="detect the hands too and key finger bones (videos; slower detection)")
     p.add_argument("--finger-smoothness", type=float, default=0.5, metavar="S",
                    help="smoothing of the fingers with --hands, 0 = raw … 1 = very smooth (default 0.5)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="clips detected at once in worker processes, or chunks of a single long clip "
+                        "(default: the number of cores)")
     args = p.parse_args(argv)
+    if args.jobs is None:
+        from ambiblend.core.parallel import default_jobs
+        args.jobs = default_jobs()
+    elif args.jobs < 1:
+        p.error(f"--jobs must be at least 1, got {args.jobs}")
     args.formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in args.formats if f not in FORMATS] or ([] if args.formats else ["(none)"])
     if unknown:
@@ -149,18 +160,39 @@ def check_nothing_overwritten(clips: list[Path], stems: dict[Path, str], out_dir
 
 def process(clip: Path, out_dir: Path, options, model, args, stem: str | None = None) -> list[Path]:
     """One clip → <out_dir>/<stem>.<format> (+ .blend) from a fresh empty scene."""
+    hands = getattr(args, "hands", False)
+    return write_clip(clip, lift_clip(clip, options, model, hands), out_dir, args, stem or clip.stem)
+
+
+def lift_clip(clip: Path, options, model, hands: bool = False):
+    """The bpy-free part of ``process``: detection, lift and cleaning → ``Motion``."""
+    from ambiblend.core.pipeline import run_pipeline
+    if hands:
+        from ambiblend.core.hands import run_pipeline_hands
+        return run_pipeline_hands(clip, options, model=model)
+    return run_pipeline(clip, options, model=model)
+
+
+def lift_task(item, model):
+    """``lift_clip`` in a worker process (``core.parallel``): item = (clip, options, hands)."""
+    return lift_clip(*item[:2], model, item[2])
+
+
+def load_model_task(options):
+    """Each worker's lifting model, loaded once."""
+    from ambiblend.core.pipeline import load_lifting_model
+    return load_lifting_model(options)
+
+
+def write_clip(clip: Path, motion, out_dir: Path, args, stem: str) -> list[Path]:
+    """A lifted clip → <out_dir>/<stem>.<format> (+ .blend), baked in a fresh empty scene."""
     import bpy
     from ambiblend.blender.armature import bake_motion
     from ambiblend.blender.export import export_all
     from ambiblend.core.export import save_motion_npz
-    from ambiblend.core.pipeline import run_pipeline
-    stem = stem or clip.stem
     if getattr(args, "hands", False):
-        from ambiblend.core.hands import NOTE_KEY, run_pipeline_hands
-        motion = run_pipeline_hands(clip, options, model=model)
+        from ambiblend.core.hands import NOTE_KEY
         print(f"{clip.name}: {motion.info[NOTE_KEY]}", flush=True)
-    else:
-        motion = run_pipeline(clip, options, model=model)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     obj, _ = bake_motion(bpy.context, motion, stem)
     scene_formats = [f for f in args.formats if f != "npz"]
@@ -174,10 +206,30 @@ def process(clip: Path, out_dir: Path, options, model, args, stem: str | None = 
     return written
 
 
+def lifted(clips: list[Path], options, model, args):
+    """(clip, ``Outcome`` of ``lift_clip``) in the clips' order: computed here one by one with
+    ``--jobs 1`` (or a single clip, then detected in ``--jobs`` chunks when long); else by
+    ``--jobs`` worker processes, all clips queued at once."""
+    from dataclasses import replace
+    from ambiblend import batch as module   # tasks are pickled by name: not __main__'s
+    from ambiblend.core.parallel import WorkerPool, run_task
+    jobs = min(args.jobs, len(clips))
+    if jobs == 1:
+        single = replace(options, detect_jobs=args.jobs) if len(clips) == 1 else options
+        for clip in clips:
+            yield clip, run_task(module.lift_task, (clip, single, getattr(args, "hands", False)), model)
+        return
+    with WorkerPool(jobs, init=module.load_model_task, init_args=(options,)) as pool:
+        for (clip, _, _), outcome in pool.ordered(module.lift_task, [(c, options, getattr(args, "hands", False))
+                                                                     for c in clips]):
+            yield clip, outcome
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     from ambiblend.core.detect import list_clips
     from ambiblend.core.errors import AmbiblendError
+    from ambiblend.core.parallel import run_task
     from ambiblend.core.pipeline import check_options, load_lifting_model
     try:
         clips = list_clips(args.input)
@@ -191,22 +243,22 @@ def main(argv: list[str]) -> int:
         print(f"ambiblend batch: error: {exc}", file=sys.stderr)
         return 1
     failures = []
-    for i, clip in enumerate(clips, 1):
-        start = time.perf_counter()
-        try:
-            written = process(clip, args.output, options, model, args, stems[clip])
-        except AmbiblendError as exc:
-            failures.append((clip, str(exc)))
-            print(f"[{i}/{len(clips)}] {clip.name}: FAILED: {exc}", file=sys.stderr, flush=True)
+    for i, (clip, outcome) in enumerate(lifted(clips, options, model, args), 1):
+        start, lift_s = time.perf_counter(), outcome.seconds
+        if outcome.ok:
+            outcome = run_task(write_clip, clip, outcome.value, args.output, args, stems[clip])
+        if outcome.error is not None:
+            failures.append((clip, outcome.error))
+            print(f"[{i}/{len(clips)}] {clip.name}: FAILED: {outcome.error}", file=sys.stderr, flush=True)
             continue
-        except Exception as exc:  # a bug of ours: report it with its traceback, go on with the next clip
-            failures.append((clip, f"unexpected {type(exc).__name__}: {exc}"))
-            traceback.print_exc()
+        if outcome.bug is not None:  # a bug of ours: report it with its traceback, go on with the next clip
+            failures.append((clip, f"unexpected {outcome.bug}"))
+            print(outcome.trace, end="", file=sys.stderr)
             print(f"[{i}/{len(clips)}] {clip.name}: FAILED (unexpected error, please report it): "
-                  f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                  f"{outcome.bug}", file=sys.stderr, flush=True)
             continue
-        names = ", ".join(p.name for p in written)
-        print(f"[{i}/{len(clips)}] {clip.name} -> {args.output}/{{{names}}} ({time.perf_counter() - start:.1f} s)",
+        names = ", ".join(p.name for p in outcome.value)
+        print(f"[{i}/{len(clips)}] {clip.name} -> {args.output}/{{{names}}} ({lift_s + time.perf_counter() - start:.1f} s)",
               flush=True)
     if failures:
         print(f"ambiblend batch: error: {len(failures)} of {len(clips)} clips failed:", file=sys.stderr)
