@@ -95,7 +95,9 @@ class HandRunner:
     around the two wrists. Each wrist has its own landmarker in VIDEO mode: the region follows
     the wrist, so inside it the hand barely moves and MediaPipe's tracking (landmarks of the
     last frame give the next ROI; the palm detector runs only when the hand is lost) works as
-    on a still camera, at a fraction of the palm detector's cost. ``mode="frame"``:
+    on a still camera, at a fraction of the palm detector's cost. One hand per region: VIDEO
+    mode runs the palm detector on every frame until it tracks ``num_hands`` hands, so asking
+    for two in a region that holds one would pay for it every frame. ``mode="frame"``:
     ``runner(rgb)`` on the whole frame (VIDEO mode). Frame i gets the timestamp i / fps. Use
     as a context manager (closes the models).
     """
@@ -112,7 +114,8 @@ class HandRunner:
         model = _model_bytes(path)
         options = vision.HandLandmarkerOptions(
             base_options=base_options(model_asset_buffer=model), running_mode=vision.RunningMode.VIDEO,
-            num_hands=int(num_hands), min_hand_detection_confidence=min_detection_confidence,
+            num_hands=int(num_hands) if mode == "frame" else 1,
+            min_hand_detection_confidence=min_detection_confidence,
             min_hand_presence_confidence=min_presence_confidence, min_tracking_confidence=0.5)
         self._landmarkers = []
         try:

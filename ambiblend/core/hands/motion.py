@@ -13,7 +13,9 @@ Per side, from MediaPipe's hand world landmarks (metres, camera-aligned):
    (``angles.finger_angles``), clamped to the anatomical limits.
 3. Cleaning (``clean.fingers.smooth_fingers`` with ``finger_smoothness``): gaps filled, angles
    and palm orientation filtered, limits applied again.
-4. Forward kinematics with the clip's own hand shape (median palm and bone lengths), scaled so
+4. Hand orientation (``hand_frame``): the palm frame's direction in the image and its twist,
+   the forearm's depth slope (MediaPipe's depth of a small hand is poor; measured).
+5. Forward kinematics with the clip's own hand shape (median palm and bone lengths), scaled so
    the hand is ``HAND_LENGTH_RATIO`` of the body's standing height, placed at the body's wrist
    with the detected palm orientation. The angles, not raw landmark positions, drive the
    fingers, so no misdetected landmark can bend a finger backwards.
@@ -30,7 +32,7 @@ import numpy as np
 from ..geometry import camera_to_blender, matrix_to_quaternion
 from ..skeleton import clip_height
 from .angles import LIMITS, bone_lengths, clamp_angles, finger_angles, finger_points, palm_rotation, to_palm
-from .landmarks import BODY_WRIST, FINGERS, MIDDLE_MCP, NUM_LANDMARKS, SIDE_NAMES, SIDES, WRIST
+from .landmarks import BODY_ELBOW, BODY_WRIST, FINGERS, MIDDLE_MCP, NUM_LANDMARKS, SIDE_NAMES, SIDES, WRIST
 
 # Wrist crease to the tip of the middle finger is 0.108 of the standing height (Drillis &
 # Contini's segment table, as used by Winter 2009).
@@ -112,6 +114,31 @@ def quaternion_to_matrix(q: np.ndarray) -> np.ndarray:
                      np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)], -2)
 
 
+def hand_frame(palm: np.ndarray, forearm: np.ndarray) -> np.ndarray:
+    """The hand's orientation (..., 3, 3) from the detected palm frame (..., 3, 3) and the lifted
+    forearm direction (..., 3), both in Blender axes of the camera (X right, Y depth, Z up).
+
+    The hand axis (wrist → middle MCP) keeps its direction in the image plane from the palm
+    frame (MediaPipe's 2D is good: within ~5° of the image landmarks) but takes its depth slope
+    from the forearm: MediaPipe's depth for a 100-pixel hand is close to a guess (measured on
+    the shared clip: hand axis 40.6° from the triangulated reference with its own depth, 20°
+    with the forearm's; ``bench/measure_hands.py``). The palm's side axis (the twist, which the
+    arm chain cannot give) comes from the palm frame, made perpendicular.
+    """
+    palm = np.asarray(palm, dtype=np.float64)
+    f = forearm / np.maximum(np.linalg.norm(forearm, axis=-1, keepdims=True), 1e-12)
+    plane = np.array([1.0, 0.0, 1.0])
+    ip = palm[..., 1] * plane
+    size = np.linalg.norm(ip, axis=-1, keepdims=True)
+    ip = np.where(size > 0.2, ip, f * plane)      # the hand points at the camera: the forearm's
+    ip = ip / np.maximum(np.linalg.norm(ip, axis=-1, keepdims=True), 1e-12)
+    depth = np.clip(f[..., 1:2], -1.0, 1.0)
+    y = ip * np.sqrt(1.0 - depth ** 2) + np.array([0.0, 1.0, 0.0]) * depth
+    x = palm[..., 0] - np.sum(palm[..., 0] * y, axis=-1, keepdims=True) * y
+    x = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    return np.stack([x, y, np.cross(x, y)], axis=-1)
+
+
 def world_landmarks(track) -> np.ndarray:
     """(T, 2, 21, 3) hand world landmarks in Blender axes, mirror-image depth undone (step 1)."""
     world = np.array(track.world, dtype=np.float64, copy=True)
@@ -156,7 +183,8 @@ def solve_hands(track, body_joints: np.ndarray, fps: float, smoothness: float = 
         quats = np.tile([1.0, 0.0, 0.0, 0.0], (t, 1))
         f = found[:, s]
         raw[f] = finger_angles(world[f, s], side)
-        quats[f] = matrix_to_quaternion(palm_rotation(world[f, s]))
+        forearm = body[f, BODY_WRIST[side]] - body[f, BODY_ELBOW[side]]
+        quats[f] = matrix_to_quaternion(hand_frame(palm_rotation(world[f, s]), forearm))
         beyond = np.maximum(LIMITS[..., 0] - raw[f], raw[f] - LIMITS[..., 1])
         clamped.append(np.mean(beyond > CLAMP_REPORT))
         a, q = smooth_fingers(clamp_angles(raw), quats, f, fps, smoothness)
