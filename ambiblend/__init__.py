@@ -9,8 +9,8 @@ points to must come earlier. bpy is imported only here, inside the functions, so
 
 
 def _modules():
-    from .blender import dependencies, export_ui, operators, panel, prefs, props, retarget, retarget_ui
-    return [prefs, dependencies, props, operators, panel, retarget_ui, retarget, export_ui]
+    from .blender import dependencies, export_ui, operators, panel, people_ui, prefs, props, retarget, retarget_ui
+    return [prefs, dependencies, props, operators, panel, people_ui, retarget_ui, retarget, export_ui]
 
 
 def register():

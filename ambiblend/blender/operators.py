@@ -20,7 +20,7 @@ from ..core.errors import AmbiblendError
 from .armature import bake_motion, is_ambiblend_armature
 from .dependencies import requirement_message
 from .prefs import get_preferences
-from .props import clean_options
+from .props import clean_options, person_choice
 from .report import reports_errors
 
 
@@ -31,7 +31,8 @@ def pipeline_options(settings, prefs) -> PipelineOptions:
     return PipelineOptions(subject_height=settings.subject_height, root_motion=settings.root_motion,
                            focal_35mm=settings.focal_35mm, device=prefs.device if prefs else "AUTO",
                            weights=weights, clean=clean_options(settings),
-                           detector_3d_weight=settings.detector_3d)
+                           detector_3d_weight=settings.detector_3d, person=person_choice(settings),
+                           max_people=settings.max_people)
 
 
 @dataclass
@@ -43,12 +44,20 @@ class LiftRequest:
     hands: bool = False              # detect the hands too (``core.hands``)
 
     def run(self, progress=None):
-        """Detect and lift (bpy-free, safe on a worker thread) → ``core.pipeline.Motion``."""
+        """Detect and lift (bpy-free, safe on a worker thread) → ``core.pipeline.Motion``, or a
+        list of them (one per person) for "all". The detection is kept (``read_people``'s
+        cache) so that lifting another person of the same clip does not detect again."""
+        from ..core.pipeline import run_pipeline, run_pipeline_people
+        from ..core.track import parse_choice
+        everyone = parse_choice(self.options.person).mode == "all"
         if self.hands:
+            if everyone:
+                raise AmbiblendError("Hands are lifted for one person at a time: choose one, or turn Hands off.")
             from ..core.hands import run_pipeline_hands
             return run_pipeline_hands(self.clip, self.options, progress=progress)
-        from ..core.pipeline import run_pipeline
-        return run_pipeline(self.clip, self.options, progress=progress)
+        if everyone:
+            return run_pipeline_people(self.clip, self.options, progress=progress, cache=True)
+        return run_pipeline(self.clip, self.options, progress=progress, cache=True)
 
 
 def lift_request(context) -> LiftRequest:
@@ -65,7 +74,10 @@ def lift_request(context) -> LiftRequest:
 
 
 def bake_lift(context, motion, request: LiftRequest) -> str:
-    """Key the lifted ``motion`` onto the request's armature (or a new one) → the report line."""
+    """Key the lifted ``motion`` onto the request's armature (or a new one) → the report line;
+    a list of motions (everyone) onto one new armature each."""
+    if isinstance(motion, list):
+        return bake_people(context, motion, request)
     target = bpy.data.objects.get(request.target_name) if request.target_name else None
     if target is not None and not is_ambiblend_armature(target):
         target = None  # deleted or changed while the job ran: key a new armature instead
@@ -75,7 +87,48 @@ def bake_lift(context, motion, request: LiftRequest) -> str:
     filled = int(motion.filled.sum())
     note = f", {filled} frames without a person interpolated" if filled else ""
     hands = hands_report(motion, obj)
-    return f"Lifted {motion.num_frames} frames onto '{obj.name}' (action '{action.name}'{note}).{hands}"
+    return (f"Lifted {motion.num_frames} frames{people_note(motion)} onto '{obj.name}' "
+            f"(action '{action.name}'{note}).{hands}{jumps_note(motion)}")
+
+
+def people_note(motion) -> str:
+    """' of person 2 (of 3 found)' when the clip had several people, else ''."""
+    found = motion.info.get("people", 1)
+    return f" of person {motion.info['person']} (of {found} found)" if found > 1 else ""
+
+
+def jumps_note(motion) -> str:
+    """' 2 root jumps faster than 10 m/s (…) treated as a gap.' when the lift found any."""
+    jumps = motion.info.get("root_jumps")
+    text = jumps.describe() if jumps is not None else ""
+    return f" {text[0].upper()}{text[1:]}." if text else ""
+
+
+def bake_people(context, motions: list, request: LiftRequest) -> str:
+    """One new armature per person (``<clip>_person<N>``), all in the scene's frame: where they
+    stand relative to each other, on one ground. On any failure the ones made are removed."""
+    if context.mode != "OBJECT":
+        bpy.ops.object.mode_set(mode="OBJECT")
+    stem, made = Path(request.clip).stem, []
+    scene = context.scene
+    timing = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end, scene.frame_current)
+    try:
+        for motion in motions:
+            made.append(bake_motion(context, motion, f"{stem}_person{motion.info['person']}"))
+    except BaseException:
+        for obj, action in made:
+            arm = obj.data
+            bpy.data.actions.remove(action)
+            bpy.data.objects.remove(obj)
+            bpy.data.armatures.remove(arm)
+        (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end) = timing[:4]
+        scene.frame_set(timing[4])
+        raise
+    names = ", ".join(f"'{obj.name}'" for obj, _ in made)
+    filled = sum(int(m.filled.sum()) for m in motions)
+    note = f", {filled} frames without their person interpolated" if filled else ""
+    jumps = "".join(jumps_note(m) for m in motions)
+    return f"Lifted {motions[0].num_frames} frames of {len(motions)} people onto {names}{note}.{jumps}"
 
 
 def hands_report(motion, obj) -> str:

@@ -7,12 +7,31 @@ to ``core.clean.clean_motion``. Nested groups of other stages (e.g. retargeting)
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, FloatProperty, PointerProperty, StringProperty
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, FloatVectorProperty,
+                       IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
 from ..core.hands.pipeline import HANDS_DEFAULT
 from ..core.pipeline import DETECTOR_3D_WEIGHT
 from ..core.scale.trajectory import DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT
+
+
+class AMBI_PG_person(PropertyGroup):
+    """One person found in the clip (``Find People``), as the panel lists them."""
+    number: IntProperty(name="Person", min=1)
+    frames_seen: IntProperty(name="Frames Seen", min=0)
+    first_frame: IntProperty(name="First Frame", min=1)
+    last_frame: IntProperty(name="Last Frame", min=1)
+    height_px: FloatProperty(name="Height (px)", min=0.0, description="Median box height in pixels")
+
+
+PERSON_MODES = (
+    ("LARGEST", "Largest", "The person with the largest median box over the frames they are seen in"),
+    ("VISIBLE", "Most Visible", "The person seen in the most frames"),
+    ("INDEX", "Number", "Person number N of the list (Find People)"),
+    ("POINT", "At Point", "The person whose box holds the image point (pixels, x right, y down)"),
+    ("ALL", "Everyone", "One armature per person, where they stand relative to each other"),
+)
 
 
 class AMBI_PG_settings(PropertyGroup):
@@ -45,6 +64,17 @@ class AMBI_PG_settings(PropertyGroup):
     hands: BoolProperty(name="Hands", default=HANDS_DEFAULT,
                         description="Detect the hands too (crops around the wrists) and key finger bones; "
                                     "videos only, slower detection")
+    person_mode: EnumProperty(name="Animate", items=PERSON_MODES, default="LARGEST",
+                              description="Who to animate when several people are in the clip")
+    person_index: IntProperty(name="Person", default=1, min=1, description="Number of the person (from 1, as listed)")
+    person_point: FloatVectorProperty(name="Point", size=2, default=(0.0, 0.0), min=0.0,
+                                      description="Image point in pixels (x right, y down) on the person")
+    people_frame: IntProperty(name="Boxes on Frame", default=1, min=1,
+                              description="Clip frame whose boxes the list of people shows")
+    max_people: IntProperty(name="Max People", default=4, min=1, max=20,
+                            description="People looked for in each frame (1 = the single-person detector)")
+    people: CollectionProperty(type=AMBI_PG_person)
+    people_clip: StringProperty(description="The clip the list of people was made for")
     finger_smoothness: FloatProperty(name="Finger Smoothness", default=0.5, min=0.0, max=1.0, subtype="FACTOR",
                                      description="Smoothing of the finger angles and hand rotation: 0 = raw, "
                                                  "1 = very smooth")
@@ -60,7 +90,17 @@ def clean_options(settings):
                         in_place=not settings.root_motion, finger_smoothness=settings.finger_smoothness)
 
 
-classes = (AMBI_PG_settings,)
+def person_choice(settings) -> str:
+    """The panel's choice as ``core.track.choose`` reads it ("largest", "index 2", "x,y", …)."""
+    mode = settings.person_mode
+    if mode == "INDEX":
+        return f"index {settings.person_index}"
+    if mode == "POINT":
+        return f"{settings.person_point[0]:g},{settings.person_point[1]:g}"
+    return {"LARGEST": "largest", "VISIBLE": "visible", "ALL": "all"}[mode]
+
+
+classes = (AMBI_PG_person, AMBI_PG_settings)
 
 
 def post_register():
