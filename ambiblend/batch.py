@@ -4,6 +4,7 @@
             [--height 1.7] [--weights w.safetensors] [--device auto|cuda|cpu] [--blend] [--no-root-motion]
             [--no-clean] [--smoothness 0.5] [--formats fbx,bvh,glb] [--fbx-preset unity]
             [--hands [--finger-smoothness 0.5]] [--jobs N]
+            [--person largest|visible|index N|x,y|all] [--max-people 4]
     .venv/bin/python ambiblend/batch.py -- --input ... (same, with the ``bpy`` module)
 
 Prints one progress line per clip and exits with status 1 and a clear message when any clip
@@ -62,6 +63,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="detect the hands too and key finger bones (videos; slower detection)")
     p.add_argument("--finger-smoothness", type=float, default=0.5, metavar="S",
                    help="smoothing of the fingers with --hands, 0 = raw … 1 = very smooth (default 0.5)")
+    p.add_argument("--person", nargs="+", default=["largest"], metavar="CHOICE",
+                   help="who to animate when several people are in a clip: largest (default), visible (seen "
+                        "in the most frames), index N (from 1, in order of first appearance, then left to "
+                        "right), x,y (the one whose box holds that image point, pixels), or all (one armature "
+                        "each, files <stem>_person<N>.<format>)")
+    p.add_argument("--max-people", type=int, default=4, metavar="N",
+                   help="people looked for in each frame of a video, 1–20 (default 4; 1 = the single-person "
+                        "detector, which follows whoever it finds)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="clips detected at once in worker processes, or chunks of a single long clip "
                         "(default: the number of cores)")
@@ -71,6 +80,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.jobs = default_jobs()
     elif args.jobs < 1:
         p.error(f"--jobs must be at least 1, got {args.jobs}")
+    from ambiblend.core.errors import AmbiblendError
+    from ambiblend.core.track import parse_choice
+    args.person = " ".join(args.person)
+    try:
+        args.everyone = parse_choice(args.person).mode == "all"
+    except AmbiblendError as exc:
+        p.error(f"--person: {exc}")
+    if not 1 <= args.max_people <= 20:
+        p.error(f"--max-people must be between 1 and 20, got {args.max_people}")
+    if args.everyone and args.hands:
+        p.error("--hands lifts one person at a time: choose one with --person, or leave out --hands")
     args.formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in args.formats if f not in FORMATS] or ([] if args.formats else ["(none)"])
     if unknown:
@@ -96,7 +116,8 @@ def make_options(args):
     focal = DEFAULT_FOCAL_35MM if args.focal is None else args.focal   # 0 is refused, never the default
     return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion, focal_35mm=focal,
                            device=args.device.upper(), weights=args.weights, clean=clean,
-                           detector_3d_weight=args.detector_3d)
+                           detector_3d_weight=args.detector_3d, person=getattr(args, "person", "largest"),
+                           max_people=getattr(args, "max_people", 4))
 
 
 def output_stems(clips: list[Path]) -> dict[Path, str]:
@@ -119,10 +140,15 @@ def output_stems(clips: list[Path]) -> dict[Path, str]:
 
 
 def planned_outputs(out_dir: Path, stem: str, args) -> list[Path]:
-    """The files one clip writes (a .gltf comes with its .bin)."""
-    paths = [out_dir / f"{stem}.{f}" for f in args.formats]
-    if "gltf" in args.formats:
-        paths.append(out_dir / f"{stem}.bin")
+    """The files one clip writes (a .gltf comes with its .bin). With ``--person all`` how many
+    people a clip holds is known only after detection: then the files of that clip already in
+    ``out_dir`` (``<stem>_person<N>.<format>``), and the .blend."""
+    suffixes = list(args.formats) + (["bin"] if "gltf" in args.formats else [])
+    if getattr(args, "everyone", False):
+        paths = sorted(p for f in suffixes for p in out_dir.glob(f"{stem}_person*.{f}")
+                       if p.stem[len(stem) + 7:].isdigit())
+    else:
+        paths = [out_dir / f"{stem}.{f}" for f in suffixes]
     return paths + ([out_dir / f"{stem}.blend"] if args.blend else [])
 
 
@@ -165,8 +191,12 @@ def process(clip: Path, out_dir: Path, options, model, args, stem: str | None = 
 
 
 def lift_clip(clip: Path, options, model, hands: bool = False):
-    """The bpy-free part of ``process``: detection, lift and cleaning → ``Motion``."""
-    from ambiblend.core.pipeline import run_pipeline
+    """The bpy-free part of ``process``: detection, lift and cleaning → ``Motion`` (a list of
+    them, one per person, for ``--person all``)."""
+    from ambiblend.core.pipeline import run_pipeline, run_pipeline_people
+    from ambiblend.core.track import parse_choice
+    if parse_choice(options.person).mode == "all":
+        return run_pipeline_people(clip, options, model=model)
     if hands:
         from ambiblend.core.hands import run_pipeline_hands
         return run_pipeline_hands(clip, options, model=model)
@@ -185,7 +215,8 @@ def load_model_task(options):
 
 
 def write_clip(clip: Path, motion, out_dir: Path, args, stem: str) -> list[Path]:
-    """A lifted clip → <out_dir>/<stem>.<format> (+ .blend), baked in a fresh empty scene."""
+    """A lifted clip → <out_dir>/<stem>.<format> (+ .blend), baked in a fresh empty scene; several
+    people (``--person all``): one armature each in that scene, <stem>_person<N>.<format>."""
     import bpy
     from ambiblend.blender.armature import bake_motion
     from ambiblend.blender.export import export_all
@@ -194,16 +225,33 @@ def write_clip(clip: Path, motion, out_dir: Path, args, stem: str) -> list[Path]
         from ambiblend.core.hands import NOTE_KEY
         print(f"{clip.name}: {motion.info[NOTE_KEY]}", flush=True)
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    obj, _ = bake_motion(bpy.context, motion, stem)
-    scene_formats = [f for f in args.formats if f != "npz"]
-    written = export_all(obj, out_dir, stem, scene_formats, args.fbx_preset.upper()) if scene_formats else []
-    if "npz" in args.formats:
-        written.append(save_motion_npz(motion, out_dir / f"{stem}.npz"))
+    everyone = isinstance(motion, list)
+    written = []
+    for one in motion if everyone else [motion]:
+        name = f"{stem}_person{one.info['person']}" if everyone else stem
+        note = people_report(one)
+        if note:
+            print(f"{clip.name}: {note}", flush=True)
+        obj, _ = bake_motion(bpy.context, one, name)
+        scene_formats = [f for f in args.formats if f != "npz"]
+        written += export_all(obj, out_dir, name, scene_formats, args.fbx_preset.upper()) if scene_formats else []
+        if "npz" in args.formats:
+            written.append(save_motion_npz(one, out_dir / f"{name}.npz"))
     if args.blend:
         blend = out_dir / f"{stem}.blend"
         bpy.ops.wm.save_as_mainfile(filepath=str(blend), check_existing=False)
         written.append(blend)
     return written
+
+
+def people_report(motion) -> str:
+    """'person 2 of 3 found; 1 root jump faster than 10 m/s (…)' — '' for one person and no jump."""
+    found = motion.info.get("people", 1)
+    jumps = motion.info.get("root_jumps")
+    parts = [f"person {motion.info['person']} of {found} found"] if found > 1 else []
+    if jumps is not None and jumps.describe():
+        parts.append(jumps.describe())
+    return "; ".join(parts)
 
 
 def lifted(clips: list[Path], options, model, args):
