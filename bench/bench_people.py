@@ -8,6 +8,9 @@ tile, two side by side, or 2 × 2. For each clip: decoding alone, ``detect_peopl
 runs it (people counted on still frames, then MediaPipe with ``num_poses`` = 4 where two are seen,
 and the tracker), and the single-person detector (``max_people=1``: one pose per frame, follows
 whoever it finds). Best of N, the variants interleaved so that load on the machine hits them alike.
+The count of people tracked is printed beside each figure: MediaPipe's person detector sees the
+whole frame resized to 224 px, so in the 2 × 2 clip (each man half the frame's height) it finds
+about one of the four — a limit of the detector, not of the tracker.
 """
 from __future__ import annotations
 

@@ -51,8 +51,9 @@ class Jumps:
         more = f" and {len(self.jumps) - 5} more" if len(self.jumps) > 5 else ""
         depth = 0 if self.depth_frames is None else int(self.depth_frames.sum())
         fixed = f"; root depth repaired in {depth} frames (the image shows no jump)" if depth else ""
+        gap = int(self.frames.sum())
         return (f"{len(self.jumps)} root jump{'s' if len(self.jumps) > 1 else ''} faster than {limit:g} m/s "
-                f"(frames {where}{more}); {int(self.frames.sum())} frames treated as a gap{fixed}")
+                f"(frames {where}{more}); {gap} frame{'' if gap == 1 else 's'} treated as a gap{fixed}")
 
 
 def root_speeds(joints: np.ndarray, fps: float) -> np.ndarray:

@@ -269,6 +269,15 @@ def _deduplicate(dets: list[Detection], bxs: list) -> list[int]:
     return sorted(kept)
 
 
+def _new_track(t: int, det: Detection, box, window: int) -> _Track:
+    xy = det.xy.copy()
+    xy[~np.isfinite(xy).all(axis=-1)] = np.nanmean(xy, axis=0)   # missing joints: the body's centre
+    tr = _Track(xy=xy, size=_size(box), last=t, window=window)
+    tr.frames[t] = det
+    tr.history.append((t, _centre(xy, box)))
+    return tr
+
+
 def track(frames: list[list[Detection]], fps: float, image_size, source: str,
           min_frames: int = MIN_FRAMES) -> People:
     """Per-frame detections → ``People`` (identities numbered by first appearance, then x)."""
@@ -297,23 +306,20 @@ def track(frames: list[list[Detection]], fps: float, image_size, source: str,
         for j, (d, b) in enumerate(zip(dets, bxs)):
             if j in matched or ambiguous[j] or any(_iou(b, bxs[q]) > FRAGMENT_IOU for q in matched):
                 continue
-            xy = d.xy.copy()
-            fill = np.nanmean(xy, axis=0)
-            xy[~np.isfinite(xy).all(axis=-1)] = fill
-            tr = _Track(xy=xy, size=_size(b), last=t, window=window)
-            tr.frames[t] = d
-            tr.history.append((t, _centre(xy, b)))
-            tracks.append(tr)
+            tracks.append(_new_track(t, d, b, window))
             matched.add(j)
-    t_total = len(frames)
     tracks = merge_tracklets(tracks, fps, max_steps)
     longest = max((len(tr.frames) for tr in tracks), default=0)
     tracks = [tr for tr in tracks if len(tr.frames) >= min(min_frames, longest)]
+    return _people(tracks, len(frames), with_world, fps, image_size, source)
 
+
+def _people(tracks: list[_Track], t_total: int, with_world: bool, fps: float, image_size, source) -> People:
+    """Tracks → ``People`` arrays, numbered by first appearance, then x."""
     def order_key(tr):
         first = min(tr.frames)
         return first, float(np.nanmean(tr.frames[first].xy[:, 0]))
-    tracks.sort(key=order_key)
+    tracks = sorted(tracks, key=order_key)
     p = len(tracks)
     xy = np.full((p, t_total, NUM_JOINTS, 2), np.nan)
     conf = np.zeros((p, t_total, NUM_JOINTS))
