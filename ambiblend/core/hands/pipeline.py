@@ -8,7 +8,6 @@ file there are none and ``motion.info["hands_note"]`` says so; the body is lifte
 """
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 from ..errors import AmbiblendError
@@ -50,22 +49,27 @@ def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, pr
     return note
 
 
-def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str = "crops"):
-    """``core.pipeline.run_pipeline`` and then ``add_hands`` (finger smoothness from
-    ``options.clean.finger_smoothness``, 0.5 without cleaning). progress covers both passes."""
-    from ..detect import read_input
+def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str = "crops", cache: bool = False):
+    """``core.pipeline.run_pipeline`` for the one person ``options.person`` chooses, then
+    ``add_hands`` (finger smoothness from ``options.clean.finger_smoothness``, 0.5 without
+    cleaning). progress covers both passes (body, then hands); cache: see ``read_people``."""
+    from ..detect import read_people
     from ..pipeline import PipelineOptions, check_options, lift_keypoints, load_lifting_model
+    from ..track import choose
     options = options or PipelineOptions()
     check_options(options)
     if not path or not str(path).strip():
         raise AmbiblendError("No input chosen: pick a video or a keypoint file.")
     model = model or load_lifting_model(options)
-    kwargs = {}
-    if "person" in inspect.signature(read_input).parameters and hasattr(options, "person"):
-        kwargs["person"] = options.person          # the multi-person choice, where it exists
     halves = None if progress is None else (lambda d, n: progress(d, 2 * n), lambda d, n: progress(n + d, 2 * n))
-    kp = read_input(Path(path), halves[0] if halves else None, **kwargs)
+    people = read_people(Path(path), halves[0] if halves else None, options.max_people, cache,
+                         jobs=getattr(options, "detect_jobs", 1))
+    chosen = choose(people, options.person)
+    if len(chosen) != 1:
+        raise AmbiblendError("Hands are lifted for one person at a time: choose one person, or turn Hands off.")
+    kp = people.keypoints(chosen[0])
     motion = lift_keypoints(kp, model, options)
+    motion.info.update(person=chosen[0] + 1, people=people.count)
     smoothness = getattr(options.clean, "finger_smoothness", 0.5) if options.clean is not None else 0.5
     add_hands(motion, kp, path, mode, smoothness, halves[1] if halves else None)
     return motion
