@@ -175,3 +175,16 @@ def palm_dir(obj, side):
     mw = np.array(obj.matrix_world)
     v = mw[:3, :3] @ (np.array(obj.pose.bones[f"f_middle.01.{side}"].head) - np.array(obj.pose.bones[f"hand.{side}"].head))
     return v / np.linalg.norm(v)
+
+
+def test_lift_with_hands_onto_an_armature_without_finger_bones(hand_motion):
+    """An armature made by a lift without hands is keyed again with hands: the body is keyed, the
+    hands are skipped and the report says why (nothing keyed on bones that are not there)."""
+    import copy
+    bare = copy.copy(hand_motion)
+    bare.info = {k: v for k, v in hand_motion.info.items() if k not in ("hands", "hands_note")}
+    old, _ = bake_motion(bpy.context, bare, "old")
+    assert not any(b in old.data.bones for b in HAND_BONES)
+    report = bake_lift(bpy.context, hand_motion, LiftRequest(str(SAMPLE_VIDEO), None, old.name, hands=True))
+    assert "The armature has no finger bones (made by a lift without hands), so the hands were skipped" in report
+    assert old.animation_data.action.name.startswith(SAMPLE_VIDEO.stem)
