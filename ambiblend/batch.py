@@ -71,6 +71,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--max-people", type=int, default=4, metavar="N",
                    help="people looked for in each frame of a video, 1–20 (default 4; 1 = the single-person "
                         "detector, which follows whoever it finds)")
+    p.add_argument("--stem", default=None, help="output file name (without extension) for a single clip "
+                                                 "(default: the clip's; ambiblend.farm passes the folder run's)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="clips detected at once in worker processes, or chunks of a single long clip "
                         "(default: the number of cores)")
@@ -285,6 +287,11 @@ def main(argv: list[str]) -> int:
         check_options(options)
         check_output_folder(args.output)
         stems = output_stems(clips)
+        if args.stem is not None:
+            if len(clips) != 1 or not args.stem.strip() or Path(args.stem).name != args.stem:
+                raise AmbiblendError(f"--stem names the output of a single clip, as a plain file name; got "
+                                     f"{args.stem!r} for {len(clips)} clip{'s' if len(clips) != 1 else ''}.")
+            stems = {clips[0]: args.stem}
         check_nothing_overwritten(clips, stems, args.output, args)
         model = load_lifting_model(options)
     except (AmbiblendError, OSError) as exc:
