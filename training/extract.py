@@ -11,13 +11,14 @@ pixels with MediaPipe's per-joint confidence (0 for joints filled inside a detec
 All inputs must share one frame rate (within 1 %), since the temporal losses pair frames by index.
 A folder is read as the batch script reads it (``list_clips``: its videos, keypoint files and
 per-frame OpenPose folders); a clip without a person there is skipped with a message, but the run
-fails if nothing at all is extracted.
+fails if nothing at all is extracted. ``--jobs N`` (default: the cores) detects N clips at once in
+worker processes, as the batch script does (``core.parallel``; same output as ``--jobs 1``), or a
+single long video in N overlapping chunks (``core.detect.chunks``).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ if __package__ in (None, ""):  # allow `python training/extract.py`
 
 from ambiblend.core.detect import Keypoints2D, list_clips, read_input
 from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.parallel import WorkerPool, default_jobs
 from training.data.sequences import SequenceSet
 
 MIN_LENGTH = 10   # frames; shorter runs give too few temporal pairs to be worth keeping
@@ -59,27 +61,48 @@ def to_sequence_set(clips: list[Keypoints2D], min_length: int = MIN_LENGTH) -> S
     return SequenceSet.from_sequences(xy, names, groups, fps=fps, confs=conf)
 
 
+def read_task(path: Path, _state) -> Keypoints2D:
+    """One clip's 2D in a worker process."""
+    return read_input(path)
+
+
+def read_all(inputs: list[Path], jobs: int):
+    """(path, ``Outcome`` of ``read_input``) in the inputs' order, ``jobs`` at a time."""
+    if len(inputs) == 1:
+        from functools import partial
+        from ambiblend.core.parallel import run_task
+        yield inputs[0], run_task(partial(read_input, jobs=jobs), inputs[0])
+        return
+    from training import extract as module   # tasks are pickled by name: not __main__'s
+    with WorkerPool(min(jobs, len(inputs))) as pool:
+        yield from pool.ordered(module.read_task, inputs)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", type=Path, required=True, help="video, keypoint file, OpenPose folder, or a folder of these")
     ap.add_argument("--out", type=Path, required=True, help="SequenceSet .npz to write")
     ap.add_argument("--min-length", type=int, default=MIN_LENGTH, help="shortest run of frames kept")
+    ap.add_argument("--jobs", type=int, default=default_jobs(),
+                    help="clips detected at once in worker processes (default: the number of cores)")
     args = ap.parse_args(argv)
+    if args.jobs < 1:
+        ap.error(f"--jobs must be at least 1, got {args.jobs}")
     try:
         inputs = list_clips(args.input)
         clips = []
-        for path in inputs:
-            start = time.perf_counter()
-            try:
-                clip = read_input(path)
-            except AmbiblendError as exc:
+        for path, outcome in read_all(inputs, args.jobs):
+            if outcome.bug is not None:
+                raise RuntimeError(f"reading {path.name} failed: {outcome.bug}\n{outcome.trace}")
+            if outcome.error is not None:
                 if len(inputs) == 1:
-                    raise
-                print(f"skipped {path.name}: {exc}", flush=True)
+                    raise AmbiblendError(outcome.error)
+                print(f"skipped {path.name}: {outcome.error}", flush=True)
                 continue
+            clip = outcome.value
             clips.append(clip)
             print(f"{path.name}: {clip.num_frames} frames, person in {int((~clip.filled).sum())}, "
-                  f"{time.perf_counter() - start:.1f} s", flush=True)
+                  f"{outcome.seconds:.1f} s", flush=True)
         if not clips:
             raise AmbiblendError(f"No person was detected in any video of {args.input.name}.")
         data = to_sequence_set(clips, args.min_length)

@@ -41,6 +41,13 @@ def test_folder_with_sample_and_a_video_without_person(tmp_path, capsys):
     bundled = load_keypoints(SAMPLE_KEYPOINTS)
     np.testing.assert_allclose(data.poses_2d, bundled.xy, atol=1e-3)
     np.testing.assert_allclose(data.conf, bundled.conf, atol=1e-6)
+    # Worker processes (the default --jobs is the cores) give what one process gives.
+    assert main(["--input", str(folder), "--out", str(tmp_path / "one.npz"), "--jobs", "1"]) == 0
+    assert capsys.readouterr().out.replace("one.npz", "own.npz").count("skipped b_empty_room.mp4") == 1
+    one = SequenceSet.load(tmp_path / "one.npz")
+    np.testing.assert_allclose(one.poses_2d, data.poses_2d, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(one.conf, data.conf, rtol=0, atol=1e-6)
+    assert one.names.tolist() == data.names.tolist()
 
 
 def test_cli_on_keypoint_file_and_bad_input(tmp_path):
