@@ -145,3 +145,27 @@ def test_finger_limits_respected_on_a_misdetection(sample):
     # the keyed hand: every finger's PIP/DIP bends towards the palm or not at all
     pts = finger_points(a[:, 0], hands.palm[0], hands.lengths[0], "L")
     assert np.allclose(finger_angles(pts, "L"), a[:, 0], atol=1e-9)
+
+
+def test_hands_crossing_keep_their_sides(sample):
+    """Two real detected hands moved across each other with their wrists (the wrists meet half-way):
+    each side keeps its own hand through the crossing, told apart by where it was a frame ago."""
+    from ambiblend.core.hands.assign import assign_hands
+    from ambiblend.core.hands.detect import Hand
+    _, kp, track = sample
+    t0 = int(np.argmax(track.found.all(axis=1)))
+    assert track.found[t0].all()
+    left, right = (Hand(track.points[t0, s], track.world[t0, s], 0.9) for s in range(2))
+    start = [left.points[0].copy(), right.points[0].copy()]
+    steps = 15
+    cands, wrists = [], []
+    for i in range(steps):
+        a = i / (steps - 1)
+        w = [start[0] + a * (start[1] - start[0]), start[1] + a * (start[0] - start[1])]
+        hands = [Hand(h.points - h.points[0] + wi, h.world, h.score) for h, wi in zip((left, right), w)]
+        cands.append(hands[::-1] if i % 2 else hands)          # the model's order means nothing
+        wrists.append(np.stack(w))
+    forearm = np.full((steps, 2), np.linalg.norm(start[0] - start[1]))
+    out = assign_hands(cands, np.stack(wrists), forearm, kp.fps)
+    assert out.found.all()
+    assert np.allclose(out.world[:, 0], left.world) and np.allclose(out.world[:, 1], right.world)

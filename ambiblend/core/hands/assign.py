@@ -4,14 +4,15 @@ MediaPipe's handedness label is a guess from the hand's look (and is mirrored fo
 images); the body tells us more. Per frame, every candidate hand is scored against each body
 wrist (MediaPipe Pose landmarks 15/16, subject's left/right):
 
-  cost = |hand wrist − body wrist| / forearm + TEMPORAL_WEIGHT · |hand wrist − that side's hand
-         wrist last frame| / forearm          (the second term only within HOLD_S of a sighting)
+  cost = |hand wrist − body wrist| / forearm + TEMPORAL_WEIGHT · mean |hand landmarks − that
+         side's hand landmarks when last seen| / forearm   (the second term within HOLD_S of it)
 
 and the assignment (each side gets at most one hand, each hand at most one side) with the
 lowest total of (cost − 2) wins (every cost is below 2), so a side takes a hand whenever one is close enough. A hand
 whose wrist is more than ``MAX_WRIST_DISTANCE`` forearms from every body wrist is dropped
 (another person's hand, a reflection, a false detection) and counted. Hands crossing: the
-temporal term keeps each side on its own hand while the two body wrists pass each other.
+temporal term compares whole hands, not wrists, so where the two wrists meet each side keeps the
+hand that looks like (is placed like) its own of the frame before.
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def assign_hands(candidates, wrists: np.ndarray, forearms: np.ndarray, fps: floa
     """candidates: per frame a list of ``detect.Hand``; wrists (T, 2, 2) body wrist pixels [left,
     right] (NaN where no body); forearms (T, 2) forearm image lengths → ``HandTrack``."""
     track = empty_track(len(candidates), mode)
-    last = [None, None]                  # (frame, wrist px) of each side's last hand
+    last = [None, None]                  # (frame, landmarks px) of each side's last hand
     hold = max(1, int(round(HOLD_S * fps)))
     for t, hands in enumerate(candidates):
         if not hands:
@@ -89,7 +90,8 @@ def assign_hands(candidates, wrists: np.ndarray, forearms: np.ndarray, fps: floa
                 if d > MAX_WRIST_DISTANCE:
                     continue
                 if last[s] is not None and t - last[s][0] <= hold:
-                    d += TEMPORAL_WEIGHT * min(np.linalg.norm(h.points[WRIST] - last[s][1]) / arm, 1.0)
+                    moved = np.mean(np.linalg.norm(h.points - last[s][1], axis=-1))
+                    d += TEMPORAL_WEIGHT * min(moved / arm, 1.0)
                 cost[i, s] = d
         best, pick = 0.0, (None, None)
         choices = [None] + list(range(len(hands)))
@@ -107,5 +109,5 @@ def assign_hands(candidates, wrists: np.ndarray, forearms: np.ndarray, fps: floa
             track.points[t, s], track.world[t, s] = h.points, h.world
             track.found[t, s], track.score[t, s] = True, h.score
             track.label_agrees[t, s] = h.side in ("", SIDES[s])
-            last[s] = (t, h.points[WRIST])
+            last[s] = (t, h.points)
     return track
