@@ -42,11 +42,13 @@ class LiftRequest:
     options: object                  # core.pipeline.PipelineOptions
     target_name: str | None          # our armature to key (the active one), or None for a new one
     hands: bool = False              # detect the hands too (``core.hands``)
+    reuse_detection: bool = False    # Find People ran on this clip: lift from its detection
 
     def run(self, progress=None):
         """Detect and lift (bpy-free, safe on a worker thread) → ``core.pipeline.Motion``, or a
-        list of them (one per person) for "all". The detection is kept (``read_people``'s
-        cache) so that lifting another person of the same clip does not detect again."""
+        list of them (one per person) for "all". After Find People on this clip its detection
+        is reused (``read_people``'s cache), so lifting one person and then another does not
+        detect again."""
         from ..core.pipeline import run_pipeline, run_pipeline_people
         from ..core.track import parse_choice
         everyone = parse_choice(self.options.person).mode == "all"
@@ -56,8 +58,8 @@ class LiftRequest:
             from ..core.hands import run_pipeline_hands
             return run_pipeline_hands(self.clip, self.options, progress=progress)
         if everyone:
-            return run_pipeline_people(self.clip, self.options, progress=progress, cache=True)
-        return run_pipeline(self.clip, self.options, progress=progress, cache=True)
+            return run_pipeline_people(self.clip, self.options, progress=progress, cache=self.reuse_detection)
+        return run_pipeline(self.clip, self.options, progress=progress, cache=self.reuse_detection)
 
 
 def lift_request(context) -> LiftRequest:
@@ -70,7 +72,8 @@ def lift_request(context) -> LiftRequest:
     active = context.active_object
     target = active.name if is_ambiblend_armature(active) else None
     return LiftRequest(clip, pipeline_options(settings, get_preferences(context)), target,
-                       hands=bool(getattr(settings, "hands", False)))
+                       hands=bool(getattr(settings, "hands", False)),
+                       reuse_detection=bool(len(settings.people)) and settings.people_clip == clip)
 
 
 def bake_lift(context, motion, request: LiftRequest) -> str:
