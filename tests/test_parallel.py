@@ -102,6 +102,8 @@ def test_frames_reader_thread_and_seek_give_the_same_frames(long_clip):
     assert len(direct) == len(ahead) == 100
     assert all(np.array_equal(a, b) for a, b in zip(direct, ahead))
     part = list(frames(long_clip, max_frames=20, start=67))
+    assert all(np.array_equal(a, b) for a, b in zip(frames(long_clip, start=5, step=7), direct[5::7]))
+    assert len(list(frames(long_clip, max_frames=15, step=7))) == 3
     assert len(part) == 20 and all(np.array_equal(a, b) for a, b in zip(part, direct[67:87]))
     before = threading.active_count()
     for i, _ in enumerate(frames(long_clip)):   # the caller stops early: the reader stops too

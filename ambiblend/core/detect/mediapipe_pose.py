@@ -142,11 +142,10 @@ def count_people(path, max_frames: int | None = None, max_people: int = DEFAULT_
     most = 1
     with PoseRunner(fps=info.fps, num_poses=max_people, min_detection_confidence=COUNT_CONFIDENCE,
                     min_presence_confidence=COUNT_CONFIDENCE, still_images=True) as run:
-        for i, rgb in enumerate(frames(path, max_frames)):
-            if i % step == 0:
-                most = max(most, len(run(rgb)))
-                if most >= max_people:
-                    break
+        for rgb in frames(path, max_frames, step=step):   # the frames between are grabbed, not converted
+            most = max(most, len(run(rgb)))
+            if most >= max_people:
+                break
     return most
 
 

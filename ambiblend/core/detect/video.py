@@ -74,21 +74,23 @@ def open_video(path) -> VideoInfo:
     return VideoInfo(path=path, fps=fps, size=size, frame_count=count)
 
 
-def frames(path, max_frames: int | None = None, start: int = 0, prefetch: int = PREFETCH):
+def frames(path, max_frames: int | None = None, start: int = 0, prefetch: int = PREFETCH, step: int = 1):
     """Yield the frames of ``path`` from frame ``start`` on as (H, W, 3) uint8 RGB arrays, at most
-    ``max_frames``; decoded in a reader thread ``prefetch`` frames ahead (0: in the caller's thread).
+    ``max_frames`` of the file's frames (every ``step``-th of them is yielded: ``start``,
+    ``start + step``, …; the others are only grabbed, which skips the copy and the colour
+    conversion); decoded in a reader thread ``prefetch`` frames ahead (0: in the caller's thread).
 
     Raises AmbiblendError naming the file if it cannot be opened, holds no frame, or cannot seek
     to ``start`` exactly. The reader stops and releases the file when the caller stops early.
     """
-    decoded = _decode(Path(path), max_frames, int(start))
+    decoded = _decode(Path(path), max_frames, int(start), max(int(step), 1))
     if prefetch <= 0:
         yield from decoded
         return
     yield from _read_ahead(decoded, prefetch)
 
 
-def _decode(path: Path, max_frames: int | None, start: int):
+def _decode(path: Path, max_frames: int | None, start: int, step: int = 1):
     cv2 = _cv2()
     cap = _capture(path)
     n = 0
@@ -96,6 +98,11 @@ def _decode(path: Path, max_frames: int | None, start: int):
         if start > 0:
             _seek(cap, path, start)
         while max_frames is None or n < max_frames:
+            if n % step:
+                if not cap.grab():
+                    break
+                n += 1
+                continue
             ok, bgr = cap.read()
             if not ok or bgr is None:
                 break
