@@ -64,7 +64,8 @@ def main() -> None:
           f"Python {sys.version.split()[0]}; best of {args.repeat}")
     for (people, name), seconds in best.items():
         extra = f"   ({found[(people, name)]})" if (people, name) in found else ""
-        print(f"{people} {'person ' if people == 1 else 'people '} {name:30s} {1000 * seconds / args.frames:7.1f} ms/frame{extra}")
+        label = f"{people} {'person ' if people == 1 else 'people '} {name:30s}"
+        print(f"{label} {1000 * seconds / args.frames:7.1f} ms/frame{extra}")
 
 
 if __name__ == "__main__":

@@ -61,10 +61,9 @@ def main() -> None:
             raw, cleaned = old_lift(kp_old, model, options)
             after = detect_people(path)
             (k,) = choose(after, choice[path])
-            seen_xy = np.where(after.seen[k][:, None], after.xy[k, :, PELVIS], np.nan)
-            ids_new = truth[path](seen_xy)
-            all_switches = sum(mp.switches(truth[path](np.where(after.seen[q][:, None], after.xy[q, :, PELVIS], np.nan)))
-                               for q in range(after.count))
+            ids = [truth[path](np.where(after.seen[q][:, None], after.xy[q, :, PELVIS], np.nan))
+                   for q in range(after.count)]
+            ids_new, all_switches = ids[k], sum(mp.switches(i) for i in ids)
             motion = lift_keypoints(after.keypoints(k), model, options)
             jumps = motion.info["root_jumps"]
             print(f"{path.name}: {len(ids_old)} frames")

@@ -25,8 +25,9 @@ motion) and a body size (its box diagonal, averaged in log space). In every fram
    Two rules keep a detection from the wrong person while people overlap: a detection whose
    best track is not clearly better than the second best (cost ratio > ``CONTEST_RATIO``) goes
    to nobody, and a track lost for a while gives way: it may not take a detection overlapping
-   where someone seen more recently is expected (the one in front is what is detected there). The frames of the person then count as unseen
-   (filled and flagged downstream), which is safe; a wrong identity would not be.
+   where someone seen more recently is expected (the one in front is what is detected there).
+   The frames of the person then count as unseen (filled and flagged downstream), which is
+   safe; a wrong identity would not be.
 5. A detection left over starts a new identity, unless it overlaps a matched one by IoU > 0.5
    (a fragment of someone already tracked), is contested, or overlaps where a person in view
    (seen within ``RECENT_S``) is expected.
