@@ -29,6 +29,30 @@ from ambiblend.core.skeleton import ROOT as PELVIS  # noqa: E402
 from ambiblend.core.track import choose  # noqa: E402
 
 
+def old_detect(path: Path):
+    """The detector as it was before this stage: one pose per frame, whoever MediaPipe finds,
+    no tracker; frames without a pose filled (``detect_video`` before tracking)."""
+    from ambiblend.core.detect.gaps import fill_gaps
+    from ambiblend.core.detect.keypoints import Keypoints2D
+    from ambiblend.core.detect.landmarks import MEDIAPIPE_33, to_h36m
+    from ambiblend.core.detect.mediapipe_pose import PoseRunner
+    from ambiblend.core.detect.video import frames, open_video
+    info = open_video(path)
+    pts, conf, world, seen = [], [], [], []
+    with PoseRunner(fps=info.fps) as run:
+        for rgb in frames(path):
+            found = run(rgb)
+            seen.append(bool(found))
+            pts.append(found[0].points if found else np.full((33, 2), np.nan))
+            conf.append(found[0].visibility if found else np.zeros(33))
+            world.append(found[0].world if found else np.full((33, 3), np.nan))
+    xy, c = to_h36m(np.stack(pts), np.stack(conf), MEDIAPIPE_33)
+    w, _ = to_h36m(np.stack(world), np.stack(conf), MEDIAPIPE_33)
+    xy, c, filled = fill_gaps(xy, c, np.array(seen), path.name)
+    w = fill_gaps(w, c, np.array(seen), path.name)[0]
+    return Keypoints2D(xy=xy, conf=c, filled=filled, fps=info.fps, image_size=info.size, source=str(path), world=w)
+
+
 def old_lift(kp, model, options):
     """The lift as it was before this stage: no root-jump check."""
     cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
@@ -52,11 +76,7 @@ def main() -> None:
                  side: lambda xy: np.where(np.isnan(xy[:, 0]), -1, (xy[:, 0] >= half).astype(int))}
         choice = {crossing: "300,250", side: "index 1"}
         for path in (crossing, side):
-            before = detect_people(path, max_people=1)
-            kp_old = before.keypoints(0) if before.count == 1 else None
-            if kp_old is None:     # the tracker split the single-pose detections: join them back
-                from ambiblend.core.detect import detect_video
-                kp_old = detect_video(path, max_people=1)
+            kp_old = old_detect(path)
             ids_old = truth[path](kp_old.xy[:, PELVIS])
             raw, cleaned = old_lift(kp_old, model, options)
             after = detect_people(path)
