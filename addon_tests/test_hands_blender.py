@@ -147,7 +147,7 @@ def test_rig_with_partial_fingers_and_rig_without(hand_motion):
     assert obj.animation_data.action is not None
 
 
-def test_rigify_metarig_fingers_follow(hand_motion):
+def test_rigify_metarig_and_generated_rig_fingers_follow(hand_motion):
     import addon_utils
     from ambiblend.core.retarget.mapping import auto_map
     addon_utils.enable("rigify", default_set=True)
@@ -169,6 +169,21 @@ def test_rigify_metarig_fingers_follow(hand_motion):
     for side in "LR":   # the rig's hand bone is not wrist → middle MCP: compare that vector
         cos = float(palm_dir(source, side) @ palm_dir(meta, side))
         assert cos > np.cos(np.radians(3)), (side, np.degrees(np.arccos(min(cos, 1))))
+    # the rig Rigify generates from it: its DEF- finger bones (constraints muted by retarget)
+    bpy.ops.object.select_all(action="DESELECT")
+    bpy.context.view_layer.objects.active = meta
+    meta.select_set(True)
+    bpy.ops.pose.rigify_generate()
+    rig = bpy.data.objects["rig"]
+    names = [b.name for b in rig.data.bones]
+    kind, mapping = auto_map(names)
+    fingers, note = hands_plan(hands, names, mapping)
+    assert kind == "rigify-def" and note == " Hands: 32 of 32 hand bones mapped (rigify-def)."
+    retarget(bpy.context, joints, fps, rig, {**mapping, **fingers}, frame_start=1, hands=hands)
+    bpy.context.scene.frame_set(12)
+    for bone in ("f_middle.02.R", "f_pinky.03.L", "thumb.02.L", "f_index.01.R"):
+        cos = float(world_dir(source, bone) @ world_dir(rig, f"DEF-{bone}"))
+        assert cos > np.cos(np.radians(3)), (bone, np.degrees(np.arccos(min(cos, 1))))
 
 
 def palm_dir(obj, side):
