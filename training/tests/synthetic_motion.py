@@ -42,3 +42,17 @@ def make_set(n_seq: int = 6, length: int = 40, seed: int = 0) -> SequenceSet:
     seqs2d = [s[..., :2] / s[..., 2:3] for s in seqs3d]
     groups = ["walk" if i % 2 else "turn" for i in range(n_seq)]
     return SequenceSet.from_sequences(seqs2d, [f"seq{i}" for i in range(n_seq)], groups, 30.0, seqs_3d=seqs3d)
+
+
+def write_train_val(root):
+    """A tiny train.npz (6 sequences) and val.npz (3) in ``root`` for training-run tests."""
+    make_set(6, 50, seed=0).save(root / "train.npz")
+    make_set(3, 40, seed=1).save(root / "val.npz")
+    return root
+
+
+def tiny_config(base: dict, data, out, **kw):
+    """A ``TrainConfig`` of the ``base`` settings on ``write_train_val``'s data, writing to ``out``."""
+    from training.config import TrainConfig
+    return TrainConfig(**{**base, "train": str(data / "train.npz"), "val": str(data / "val.npz"),
+                          "out": str(out), **kw})

@@ -12,7 +12,7 @@ from ambiblend.core.lift.infer import lift_sequence
 from training import evaluate, train
 from training.config import TrainConfig
 from training.data.sequences import SequenceSet
-from synthetic_motion import make_set
+from synthetic_motion import make_set, tiny_config, write_train_val
 
 TINY = dict(width=32, lifter_blocks=1, batch=32, samples_per_epoch=256, progress=False,
             lr=1e-3, disc_lr=1e-3, scale_lr=1e-3, val_sequences=0)
@@ -20,15 +20,11 @@ TINY = dict(width=32, lifter_blocks=1, batch=32, samples_per_epoch=256, progress
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    make_set(6, 50, seed=0).save(root / "train.npz")
-    make_set(3, 40, seed=1).save(root / "val.npz")
-    return root
+    return write_train_val(tmp_path_factory.mktemp("data"))
 
 
 def cfg(data, out, **kw):
-    return TrainConfig(**{**TINY, "train": str(data / "train.npz"), "val": str(data / "val.npz"),
-                          "out": str(out), **kw})
+    return tiny_config(TINY, data, out, **kw)
 
 
 def test_tiny_run_lowers_loss_and_writes_addon_weights(data, tmp_path):
