@@ -141,3 +141,19 @@ def test_chunked_detection_matches_one_pass_at_the_seam(long_clip):
     # A detector started 15 frames early lands within a few pixels of the one that ran from the
     # start (the tracking regions and the smoothing filter differ a little): no visible seam.
     assert err[50:55].max() < 1.5 and err[50:].mean() < 1.0   # measured 0.2 and 0.17
+
+
+def test_people_counted_on_the_detection_pass_as_before(tmp_path, long_clip):
+    """Counting people on the frames the detection decodes gives the poses of counting first
+    (``count_people``) and detecting after: num_poses=1 for one man, max_people for two."""
+    import multi_person as mp
+    from ambiblend.core.detect.mediapipe_pose import count_people
+    two = mp.side_by_side(tmp_path / "two.mp4", [mp.view(0, 30, 0.4), mp.mirrored(mp.view(0, 30, 0.4))])
+    for clip, fps in ((two, 60.0), (long_clip, 30.0)):
+        expect = 4 if count_people(clip, 30) > 1 else 1
+        calls = []
+        got = detect_poses(clip, max_people=4, progress=lambda d, n: calls.append(d), max_frames=30)
+        ref = detect_range(clip, fps, Chunk(0, 0, 30), num_poses=expect)
+        assert [len(p) for p in got] == [len(p) for p in ref] and calls == list(range(1, 31))
+        assert all(np.array_equal(a.points, b.points) for fa, fb in zip(got, ref) for a, b in zip(fa, fb))
+        assert expect == (4 if clip == two else 1)

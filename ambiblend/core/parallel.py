@@ -111,20 +111,19 @@ class WorkerPool:
             return
         pending = self._submit(fn, items, range(len(items)))
         for i, item in enumerate(items):
-            retried = False
-            while True:
+            try:
+                outcome = pending.pop(i).result()
+            except BrokenProcessPool:
+                # Every queued task fails with the pool, not only the one that crashed it: try
+                # this item again alone in a fresh pool, so that only its own crash fails it,
+                # then queue the rest again.
+                waiting, broken = sorted(pending), False
                 try:
-                    outcome = pending.pop(i).result()
-                    break
+                    outcome = self._submit(fn, items, [i], restart=True)[i].result()
                 except BrokenProcessPool as exc:
-                    # Every queued task fails with the pool, not only the one that crashed it:
-                    # start again and give this item one more try before blaming it.
-                    if retried:
-                        outcome = Outcome(bug=f"the worker process died ({exc or 'killed or crashed'})")
-                        pending = self._submit(fn, items, sorted(pending), restart=True)
-                        break
-                    retried = True
-                    pending = self._submit(fn, items, [i, *sorted(pending)], restart=True)
+                    outcome = Outcome(bug=f"the worker process died ({exc or 'killed or crashed'})")
+                    broken = True
+                pending = self._submit(fn, items, waiting, restart=broken)
             yield item, outcome
 
     def _submit(self, fn: Callable, items: list, indices, restart: bool = False) -> dict:

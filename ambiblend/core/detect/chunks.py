@@ -9,7 +9,13 @@ chunk that owns it ("overlap and choose": no blending, which would need the peop
 detectors matched, and would mix a settled detector with one still settling).
 ``bench/bench_throughput.py`` measures the joint error at the seams against one pass.
 
-    poses = detect_poses(path, num_poses=1, jobs=2)   # list over frames of list[Pose]
+    poses = detect_poses(path, max_people=4, jobs=2)   # list over frames of list[Pose]
+
+People are counted as ``mediapipe_pose.count_people`` counts them (still frames every
+``COUNT_EVERY_S``), but on the frames the detection pass decodes anyway, so a video is decoded
+once: each chunk detects with num_poses=1 and stops at the first sample showing two or more
+people; then every chunk is detected again with num_poses=max_people. The poses are those of
+counting first and detecting after, on one process or many.
 
 Chunks are planned from the container's frame count; the last chunk reads to the real end, so a
 count that is too low loses nothing. A clip too short for ``jobs`` chunks of ``min_chunk``
@@ -21,9 +27,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from contextlib import ExitStack
+
 from ..errors import AmbiblendError
 from ..parallel import WorkerPool
-from .mediapipe_pose import Pose, PoseRunner
+from .mediapipe_pose import COUNT_CONFIDENCE, COUNT_EVERY_S, DetectionCancelled, Pose, PoseRunner
 from .video import frames, open_video
 
 # Frames each chunk detects before its own, to let MediaPipe's tracking and smoothing settle;
@@ -50,60 +58,96 @@ def plan_chunks(frame_count: int, jobs: int, warmup: int, min_chunk: int) -> lis
             for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
 
 
-def detect_range(path, fps: float, chunk: Chunk, num_poses: int = 1) -> list[list[Pose]]:
+def detect_range(path, fps: float, chunk: Chunk, num_poses: int = 1, count: tuple[int, int] | None = None,
+                 progress=None, total: int = 0) -> list[list[Pose]] | None:
     """The poses of frames [chunk.start, chunk.stop) from a fresh detector started at
     ``chunk.first`` (a worker's task). Its timestamps start at 0 with the clip's spacing
-    (MediaPipe's filter uses their differences only)."""
-    count = None if chunk.stop is None else chunk.stop - chunk.first
+    (MediaPipe's filter uses their differences only).
+
+    count: (max_people, every): also look for people on the still frames of [start, stop) whose
+    index is a multiple of ``every``, and return None at the first one showing two or more.
+    progress: ``progress(done, total)`` after each kept frame; False cancels (DetectionCancelled).
+    """
+    count_to = None if chunk.stop is None else chunk.stop - chunk.first
     out = []
-    with PoseRunner(fps=fps, num_poses=num_poses) as run:
-        for i, rgb in enumerate(frames(path, count, start=chunk.first), chunk.first):
+    with ExitStack() as stack:
+        run = stack.enter_context(PoseRunner(fps=fps, num_poses=num_poses))
+        counter = every = None
+        if count is not None:
+            counter = stack.enter_context(PoseRunner(fps=fps, num_poses=count[0], still_images=True,
+                                                     min_detection_confidence=COUNT_CONFIDENCE,
+                                                     min_presence_confidence=COUNT_CONFIDENCE))
+            every = count[1]
+        for i, rgb in enumerate(frames(path, count_to, start=chunk.first), chunk.first):
+            if counter is not None and i >= chunk.start and i % every == 0 and len(counter(rgb)) > 1:
+                return None
             poses = run(rgb)
             if i >= chunk.start:
                 out.append(poses)
+                if progress is not None and progress(len(out), max(total, len(out))) is False:
+                    raise DetectionCancelled(f"Detection of {Path(path).name} was cancelled.")
     return out
 
 
-def _chunk_task(item, _state) -> list[list[Pose]]:
-    path, fps, chunk, num_poses = item
-    return detect_range(path, fps, chunk, num_poses)
+def _chunk_task(item, _state) -> list[list[Pose]] | None:
+    path, fps, chunk, num_poses, count = item
+    return detect_range(path, fps, chunk, num_poses, count)
 
 
-def detect_poses(path, num_poses: int = 1, jobs: int = 1, warmup: int | None = None,
-                 min_chunk: int | None = None, progress=None, pool: WorkerPool | None = None) -> list[list[Pose]]:
-    """Per-frame poses of the whole video at ``path``, in chunks over ``jobs`` processes.
+def detect_poses(path, max_people: int = 1, jobs: int = 1, warmup: int | None = None,
+                 min_chunk: int | None = None, progress=None, pool: WorkerPool | None = None,
+                 max_frames: int | None = None) -> list[list[Pose]]:
+    """Per-frame poses of the video at ``path`` (its first ``max_frames``), in chunks over
+    ``jobs`` processes; people counted first when ``max_people`` > 1 (module docstring).
 
     warmup / min_chunk: frames (default ``WARMUP_SECONDS`` / ``MIN_CHUNK_SECONDS`` at the clip's
-    frame rate). progress: ``progress(done, total)`` after each chunk. pool: an existing
-    ``WorkerPool`` to run the chunks on (else one of ``jobs`` processes is started for this clip).
-    Raises AmbiblendError as ``frames`` does.
+    frame rate). progress: ``progress(done, total)`` after each frame in one pass (False
+    cancels), after each chunk in several. pool: an existing ``WorkerPool`` to run the chunks on
+    (else one of ``jobs`` processes is started for this clip). Raises AmbiblendError as
+    ``frames`` does.
     """
     path = Path(path)
     info = open_video(path)
     warmup = math.ceil(WARMUP_SECONDS * info.fps) if warmup is None else int(warmup)
     min_chunk = math.ceil(MIN_CHUNK_SECONDS * info.fps) if min_chunk is None else int(min_chunk)
     jobs = pool.jobs if pool is not None else int(jobs)
-    chunks = plan_chunks(info.frame_count, jobs, warmup, min_chunk)
+    if max_frames is not None:
+        chunks = [Chunk(0, 0, int(max_frames))]
+        total = min(info.frame_count or max_frames, max_frames)
+    else:
+        chunks, total = plan_chunks(info.frame_count, jobs, warmup, min_chunk), info.frame_count
+    count = (int(max_people), max(1, int(round(COUNT_EVERY_S * info.fps)))) if max_people > 1 else None
     if len(chunks) == 1:
-        poses = detect_range(path, info.fps, chunks[0], num_poses)
-        if progress is not None:
-            progress(len(poses), len(poses))
+        poses = detect_range(path, info.fps, chunks[0], 1 if count else max_people, count, progress, total)
+        if poses is None:   # two people seen: everyone, from the start
+            poses = detect_range(path, info.fps, chunks[0], max_people, None, progress, total)
         return poses
     own = pool is None
     pool = pool or WorkerPool(jobs)
-    poses: list[list[Pose]] = []
     try:
-        for (_, _, chunk, _), outcome in pool.ordered(_chunk_task, [(path, info.fps, c, num_poses) for c in chunks]):
-            if not outcome.ok:
-                raise AmbiblendError(outcome.error or f"Detecting frames {chunk.start}+ of {path.name} failed: "
-                                     f"{outcome.bug}\n{outcome.trace}")
-            if len(poses) != chunk.start:
-                raise AmbiblendError(f"{path.name} has fewer frames ({len(poses)}) than its header says "
-                                     f"({info.frame_count}); detect it with one job.")
-            poses.extend(outcome.value)
-            if progress is not None:
-                progress(len(poses), max(info.frame_count, len(poses)))
+        poses = _join(pool, path, info, chunks, 1 if count else max_people, count, progress)
+        if poses is None:
+            poses = _join(pool, path, info, chunks, max_people, None, progress)
     finally:
         if own:
             pool.close()
+    return poses
+
+
+def _join(pool: WorkerPool, path: Path, info, chunks: list[Chunk], num_poses: int, count, progress):
+    """The chunks' poses end to end, or None if a chunk saw two people while counting."""
+    poses: list[list[Pose]] = []
+    tasks = [(path, info.fps, c, num_poses, count) for c in chunks]
+    for (_, _, chunk, _, _), outcome in pool.ordered(_chunk_task, tasks):
+        if not outcome.ok:
+            raise AmbiblendError(outcome.error or f"Detecting frames {chunk.start}+ of {path.name} failed: "
+                                 f"{outcome.bug}\n{outcome.trace}")
+        if outcome.value is None:
+            return None   # the other chunks' results are dropped (and queued ones still run)
+        if len(poses) != chunk.start:
+            raise AmbiblendError(f"{path.name} has fewer frames ({len(poses)}) than its header says "
+                                 f"({info.frame_count}); detect it with one job.")
+        poses.extend(outcome.value)
+        if progress is not None:
+            progress(len(poses), max(info.frame_count, len(poses)))
     return poses

@@ -164,26 +164,18 @@ def detect_people(path, progress=None, max_frames: int | None = None,
     """Every person in every frame of the video at ``path``, linked into identities
     (``core.track``). progress and max_frames as in ``detect_video``. Returns ``People`` (none
     when nobody was found; ``choose`` then says so). Raises AmbiblendError for a missing,
-    unreadable or empty file and a missing model. jobs > 1: a clip long enough is detected in
-    overlapping chunks by that many processes (``chunks.detect_poses``; progress per chunk, not
-    cancellable), the tracker then links the joined frames as it would one pass's."""
+    unreadable or empty file and a missing model.
+
+    People are counted as ``count_people`` does, on the frames the detection decodes anyway
+    (``chunks.detect_poses``): a clip where no sample shows two people is detected with
+    num_poses=1, otherwise again with num_poses=max_people. jobs > 1: a clip long enough is
+    detected in overlapping chunks by that many processes (progress per chunk), the tracker then
+    links the joined frames as it would one pass's."""
+    from .chunks import detect_poses
     path = Path(path)
-    info = open_video(path)
-    total = info.frame_count if max_frames is None else min(info.frame_count or max_frames, max_frames)
-    several = max_people > 1 and count_people(path, max_frames, max_people) > 1
-    per_frame = []
-    size = info.size
-    if jobs > 1 and max_frames is None:
-        from .chunks import detect_poses
-        poses = detect_poses(path, max_people if several else 1, jobs=jobs, progress=progress)
-        return track([_detections(p) for p in poses], info.fps, size, str(path))
-    with PoseRunner(fps=info.fps, num_poses=max_people if several else 1) as run:
-        for rgb in frames(path, max_frames):
-            size = (rgb.shape[1], rgb.shape[0])
-            per_frame.append(_detections(run(rgb)))
-            if progress is not None and progress(len(per_frame), max(total, len(per_frame))) is False:
-                raise DetectionCancelled(f"Detection of {path.name} was cancelled.")
-    return track(per_frame, info.fps, size, str(path))
+    poses = detect_poses(path, max_people, jobs=jobs, progress=progress, max_frames=max_frames)
+    first = next(frames(path, 1, prefetch=0))      # the decoded size (OpenCV applies the rotation)
+    return track([_detections(p) for p in poses], open_video(path).fps, (first.shape[1], first.shape[0]), str(path))
 
 
 def detect_video(path, progress=None, max_frames: int | None = None, person="largest",
