@@ -7,22 +7,35 @@
 #                  (requirements-bare.txt, requirements-313-bare.txt): the "fresh Blender 5.0 /
 #                  5.2" the zip tests install the extension into
 #   wheels/        the wheels the extension zip bundles (tools/fetch_wheels.py, hashes checked)
+# The large .venv install runs in the background while the others are made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --- .venv: Python 3.11 / bpy 5.0.1 ---------------------------------------------------------
-if [ ! -x .venv/bin/python ]; then
-  python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
-fi
-if ! .venv/bin/python -c "import bpy, mediapipe, torch, cv2, pytest" 2>/dev/null \
-   || [ requirements.txt -nt .venv/.installed ] || [ requirements-dev.txt -nt .venv/.installed ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements-dev.txt
-  touch .venv/.installed
-fi
-if [ ! -x .venv-bare/bin/python ]; then
-  python3.11 -m venv .venv-bare 2>/dev/null || python3 -m venv .venv-bare
-fi
+python311() {  # python311 <dir>: a Python 3.11 venv
+  [ -x "$1/bin/python" ] || python3.11 -m venv "$1" 2>/dev/null || python3 -m venv "$1"
+}
+
+# --- .venv: Python 3.11 / bpy 5.0.1, torch (background) ------------------------------------
+setup_venv() {
+  python311 .venv
+  if ! .venv/bin/python -c "import bpy, mediapipe, torch, cv2, pytest" 2>/dev/null \
+     || [ requirements.txt -nt .venv/.installed ] || [ requirements-dev.txt -nt .venv/.installed ]; then
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -r requirements-dev.txt
+    touch .venv/.installed
+  fi
+}
+setup_venv &
+venv_job=$!
+wait_venv() {
+  if ! wait "$venv_job"; then
+    echo "tools/setup.sh: installing requirements-dev.txt into .venv failed (see above)" >&2
+    exit 1
+  fi
+}
+
+# --- .venv-bare: bpy 5.0.1 only -------------------------------------------------------------
+python311 .venv-bare
 if [ requirements-bare.txt -nt .venv-bare/.installed ] || ! .venv-bare/bin/python -c "import bpy" 2>/dev/null; then
   .venv-bare/bin/pip install -q --upgrade pip
   .venv-bare/bin/pip install -q --no-deps -r requirements-bare.txt   # every version pinned in the file
@@ -64,6 +77,7 @@ venv313() {  # venv313 <dir> <requirements file>: a Python 3.13 venv with exactl
 if [ ! -x .venv313/bin/python ] || [ ! -x .venv313-bare/bin/python ] \
    || [ requirements-313.txt -nt .venv313/.installed ] || [ requirements-313-bare.txt -nt .venv313-bare/.installed ]; then
   if ! PY313=$(find_python313); then
+    wait_venv
     echo "tools/setup.sh: Python 3.13 not found. Blender 5.1 and 5.2 run Python 3.13, and the" >&2
     echo "  5.2 tests need it (.venv313, .venv313-bare). Install it (e.g. 'pyenv install 3.13.0')" >&2
     echo "  or point PYTHON313 at a python3.13, then run tools/setup.sh again. (.venv is ready.)" >&2
@@ -74,10 +88,11 @@ if [ ! -x .venv313/bin/python ] || [ ! -x .venv313-bare/bin/python ] \
 fi
 
 # --- wheels/: what the extension zip bundles -------------------------------------------------
-.venv/bin/python tools/fetch_wheels.py
+.venv-bare/bin/python tools/fetch_wheels.py
 
 # assimp: the independent FBX reader the export tests use (Debian package).
 if ! command -v assimp >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq assimp-utils) >/dev/null 2>&1 \
     || echo "note: assimp-utils could not be installed; the assimp check will be skipped"
 fi
+wait_venv
