@@ -72,6 +72,8 @@ def test_pool_uses_separate_processes():
     with WorkerPool(2) as pool:
         pids = {o.value for _, o in pool.ordered(worker_pid, range(4))}
     assert os.getpid() not in pids and len(pids) >= 1
+    with WorkerPool(1, in_process=False) as pool:            # one worker beside this process
+        assert next(iter(pool.ordered(worker_pid, [0])))[1].value != os.getpid()
 
 
 def test_pool_errors_and_bugs_are_outcomes_not_exceptions():

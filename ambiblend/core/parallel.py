@@ -78,12 +78,15 @@ def _worker_task(fn: Callable, item) -> Outcome:
 class WorkerPool:
     """``jobs`` worker processes, each running ``init(*init_args)`` once (its result is the
     ``state`` every task gets: ``fn(item, state)``). ``fn`` and ``init`` must be module-level
-    functions (they are pickled by name). With ``jobs=1`` nothing is started: tasks run here."""
+    functions (they are pickled by name). With ``jobs=1`` nothing is started and tasks run here,
+    unless ``in_process=False`` (one worker beside this process's own work)."""
 
-    def __init__(self, jobs: int, init: Callable | None = None, init_args: tuple = ()):
+    def __init__(self, jobs: int, init: Callable | None = None, init_args: tuple = (),
+                 in_process: bool | None = None):
         if int(jobs) < 1:
             raise AmbiblendError(f"The number of jobs must be at least 1, got {jobs}.")
         self.jobs, self._init, self._init_args = int(jobs), init, tuple(init_args)
+        self.in_process = self.jobs == 1 if in_process is None else bool(in_process)
         self._executor: ProcessPoolExecutor | None = None
         self._state = None
         self._local_ready = False
@@ -102,14 +105,14 @@ class WorkerPool:
         return self._state
 
     def ordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[Any, Outcome]]:
-        """(item, Outcome) for each item, in the items' order, as each becomes available; all
-        items are queued at once so that the workers never wait for the caller."""
+        """(item, Outcome) for each item, in the items' order, as each becomes available. All
+        items are queued now, at the call, so that the workers never wait for the caller."""
         items = list(items)
-        if self.jobs == 1:
-            for item in items:
-                yield item, run_task(fn, item, self.local_state())
-            return
-        pending = self._submit(fn, items, range(len(items)))
+        if self.in_process:
+            return ((item, run_task(fn, item, self.local_state())) for item in items)
+        return self._collect(fn, items, self._submit(fn, items, range(len(items))))
+
+    def _collect(self, fn: Callable, items: list, pending: dict) -> Iterator[tuple[Any, Outcome]]:
         for i, item in enumerate(items):
             try:
                 outcome = pending.pop(i).result()

@@ -23,6 +23,7 @@ frames is detected in one pass (chunking it would cost more in warm-up than it s
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from pathlib import Path
 from contextlib import ExitStack
 
 from ..errors import AmbiblendError
-from ..parallel import WorkerPool
+from ..parallel import WorkerPool, run_task
 from .mediapipe_pose import COUNT_CONFIDENCE, COUNT_EVERY_S, DetectionCancelled, Pose, PoseRunner
 from .video import frames, open_video
 
@@ -95,22 +96,20 @@ def _chunk_task(item, _state) -> list[list[Pose]] | None:
 
 
 def detect_poses(path, max_people: int = 1, jobs: int = 1, warmup: int | None = None,
-                 min_chunk: int | None = None, progress=None, pool: WorkerPool | None = None,
-                 max_frames: int | None = None) -> list[list[Pose]]:
+                 min_chunk: int | None = None, progress=None, max_frames: int | None = None) -> list[list[Pose]]:
     """Per-frame poses of the video at ``path`` (its first ``max_frames``), in chunks over
     ``jobs`` processes; people counted first when ``max_people`` > 1 (module docstring).
 
     warmup / min_chunk: frames (default ``WARMUP_SECONDS`` / ``MIN_CHUNK_SECONDS`` at the clip's
     frame rate). progress: ``progress(done, total)`` after each frame in one pass (False
-    cancels), after each chunk in several. pool: an existing ``WorkerPool`` to run the chunks on
-    (else one of ``jobs`` processes is started for this clip). Raises AmbiblendError as
+    cancels), after each chunk in several. This process detects the first chunk while ``jobs - 1``
+    worker processes, started for this clip, take the others. Raises AmbiblendError as
     ``frames`` does.
     """
     path = Path(path)
     info = open_video(path)
     warmup = math.ceil(WARMUP_SECONDS * info.fps) if warmup is None else int(warmup)
     min_chunk = math.ceil(MIN_CHUNK_SECONDS * info.fps) if min_chunk is None else int(min_chunk)
-    jobs = pool.jobs if pool is not None else int(jobs)
     if max_frames is not None:
         chunks = [Chunk(0, 0, int(max_frames))]
         total = min(info.frame_count or max_frames, max_frames)
@@ -122,15 +121,10 @@ def detect_poses(path, max_people: int = 1, jobs: int = 1, warmup: int | None = 
         if poses is None:   # two people seen: everyone, from the start
             poses = detect_range(path, info.fps, chunks[0], max_people, None, progress, total)
         return poses
-    own = pool is None
-    pool = pool or WorkerPool(jobs)
-    try:
+    with WorkerPool(len(chunks) - 1, in_process=False) as pool:
         poses = _join(pool, path, info, chunks, 1 if count else max_people, count, progress)
         if poses is None:
             poses = _join(pool, path, info, chunks, max_people, None, progress)
-    finally:
-        if own:
-            pool.close()
     return poses
 
 
@@ -138,7 +132,9 @@ def _join(pool: WorkerPool, path: Path, info, chunks: list[Chunk], num_poses: in
     """The chunks' poses end to end, or None if a chunk saw two people while counting."""
     poses: list[list[Pose]] = []
     tasks = [(path, info.fps, c, num_poses, count) for c in chunks]
-    for (_, _, chunk, _, _), outcome in pool.ordered(_chunk_task, tasks):
+    later = pool.ordered(_chunk_task, tasks[1:])        # the workers start on these now
+    first = run_task(_chunk_task, tasks[0], None)       # while this process takes the first
+    for (_, _, chunk, _, _), outcome in itertools.chain([(tasks[0], first)], later):
         if not outcome.ok:
             raise AmbiblendError(outcome.error or f"Detecting frames {chunk.start}+ of {path.name} failed: "
                                  f"{outcome.bug}\n{outcome.trace}")
