@@ -35,10 +35,10 @@ from .mediapipe_pose import COUNT_CONFIDENCE, COUNT_EVERY_S, DetectionCancelled,
 from .video import frames, open_video
 
 # Frames each chunk detects before its own, to let MediaPipe's tracking and smoothing settle;
-# in seconds because the smoothing filter's constants are. Measured on a 1080x1920 clip at 60 fps
-# (mean landmark error vs one pass over the 5 frames after the seam): no warm-up 2.8-4.8 px,
-# 5 frames 1.7-4.2, 15 frames 1.5-2.4, 30 frames (0.5 s) 0.7-2.4; longer buys nothing, since
-# two detectors never agree exactly (about 1-2 px apart for the rest of the clip).
+# in seconds because the smoothing filter's constants are. Measured on a 1080x1920 clip at 30 fps
+# (mean landmark error vs one pass, the 6 frames after the seam): no warm-up 2.7-4.8 px, 5 frames
+# 1.7-4.2, 15 frames (0.5 s) 1.5-2.4, 30 frames 0.7-2.4; longer buys little, since two
+# detectors never agree exactly (about 1-2 px apart for the rest of the clip).
 WARMUP_SECONDS = 0.5
 # No chunk shorter than this: its warm-up is then at most a tenth of its work.
 MIN_CHUNK_SECONDS = 5.0
