@@ -195,9 +195,7 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
     Blender axes, root jumps beyond ``HUMAN_ROOT_SPEED`` turned into gaps, the ground, and the
     cleaning stage). anchor: Blender (X, Y) put at the origin (``place_on_ground``)."""
     check_options(options)
-    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
-    world = camera_to_blender(cam.joints + cam.root[:, None, :])
-    world, conf, filled, jumps = remove_jumps(world, kp.conf, kp.filled, kp.fps, xy=kp.xy)
+    cam, world, conf, filled, jumps = _lift_to_world(kp, model, options)
     start = world[0, ROOT, :2].copy()
     world = place_on_ground(world, options.subject_height, options.root_motion, anchor)
     contacts = None
@@ -261,8 +259,15 @@ def run_pipeline_people(path, options: PipelineOptions | None = None, progress=N
     return motions
 
 
-def _start_xy(kp, model: LiftingModel, options: PipelineOptions) -> np.ndarray:
-    """The Blender (X, Y) of the pelvis in the first frame of ``kp``'s lift, before grounding."""
+def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):
+    """``lift_to_camera`` in Blender axes with impossible root jumps removed (the 2D tells a
+    depth-only jump from a real one) → (CameraMotion, joints, conf, filled, Jumps)."""
     cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
     world = camera_to_blender(cam.joints + cam.root[:, None, :])
-    return remove_jumps(world, kp.conf, kp.filled, kp.fps)[0][0, ROOT, :2].copy()
+    return (cam, *remove_jumps(world, kp.conf, kp.filled, kp.fps, xy=kp.xy))
+
+
+def _start_xy(kp, model: LiftingModel, options: PipelineOptions) -> np.ndarray:
+    """The Blender (X, Y) of the pelvis in the first frame of ``kp``'s lift, before grounding:
+    the same point ``lift_keypoints`` starts from."""
+    return _lift_to_world(kp, model, options)[1][0, ROOT, :2].copy()
