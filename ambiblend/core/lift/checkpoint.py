@@ -31,7 +31,7 @@ from ..errors import AmbiblendError
 from .camera import ROOT_DEPTH
 from .normalize import MODES
 from .numpy_net import NumpyLifter, NumpyScaleNet
-from .weights import FORMAT, INFO_KEYS, SUFFIX, VERSION, read_weights
+from .weights import FORMAT, INFO_KEYS, SUFFIX, VERSION, read_weights, to_numpy
 
 DEVICES = ("AUTO", "CUDA", "CPU")
 
@@ -146,10 +146,6 @@ def read_checkpoint(path) -> dict:
     return data
 
 
-def _numpy_state(state: dict) -> dict:
-    return {k: (v.detach().cpu().numpy() if hasattr(v, "detach") else v) for k, v in state.items()}
-
-
 def _check_shapes(part: str, state: dict, args: dict, name: str) -> None:
     """The shapes the torch module of ``args`` would have, checked without torch."""
     width = int(args.get("width", 1024))
@@ -198,7 +194,7 @@ def build_model(data: dict, device="cpu", name: str = "checkpoint") -> LiftingMo
     if device.startswith("cuda"):
         scale, lifter = _torch_nets(data, args, device, name)
     else:
-        state = {part: _numpy_state(data["state_dict"][part]) for part in ("scale", "lifter")}
+        state = {part: {k: to_numpy(v) for k, v in data["state_dict"][part].items()} for part in ("scale", "lifter")}
         for part in ("scale", "lifter"):
             _check_shapes(part, state[part], args.get(part, {}), name)
         known = {"scale": {"width", "blocks", "dropout", "init_scale"},

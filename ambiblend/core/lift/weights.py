@@ -23,7 +23,7 @@ PARTS = ("scale", "lifter")
 INFO_KEYS = ("config", "git_revision", "metrics", "depth_sign", "description")
 
 
-def _array(value) -> np.ndarray:
+def to_numpy(value) -> np.ndarray:
     """A torch tensor or array → numpy (torch is never imported here)."""
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
@@ -47,7 +47,7 @@ def export_weights(data: dict, path) -> Path:
     for part in PARTS:
         for key, value in data["state_dict"][part].items():
             if not key.endswith("num_batches_tracked"):  # a training counter, unused in eval
-                arrays[f"{part}.{key}"] = _array(value)
+                arrays[f"{part}.{key}"] = to_numpy(value)
     meta = {"format": FORMAT, "version": VERSION, "model_args": data["model_args"],
             "normalization": data["normalization"],
             **{k: data[k] for k in INFO_KEYS if k in data}}
