@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import AmbiblendError
 from ..interpolate import interpolate_track
 from .butterworth import butter_lowpass, filtfilt
+from .feet import contact_segments
 
 # Human motion has most of its energy below ~6 Hz (Winter, Biomechanics of Human Movement);
 # 12 Hz keeps fast gestures, 1.5 Hz leaves only slow body motion.
@@ -57,8 +58,7 @@ def _long_runs(flags: np.ndarray, max_len: float) -> np.ndarray:
     """(T, J) True inside runs of True along axis 0 that are longer than ``max_len`` samples."""
     out = np.zeros_like(flags, dtype=bool)
     for j in range(flags.shape[1]):
-        edges = np.diff(np.concatenate([[0], flags[:, j].astype(np.int8), [0]]))
-        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        for s, e in contact_segments(flags[:, j]):
             if e - s > max_len:
                 out[s:e, j] = True
     return out
