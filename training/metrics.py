@@ -122,16 +122,11 @@ COMMON_BONES = tuple((JOINT_INDEX[c], JOINT_INDEX[p]) for c, p in (
 
 
 def _aligned_common(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """pred similarity-aligned to gt per frame on the 14 common joints; both (T, 17, 3) with
-    only those joints meaningful in the aligned prediction."""
+    """The 14 common joints of pred, similarity-aligned per frame to gt's (``procrustes_align``
+    on those joints only), and gt's: both (T, 14, 3), in ``COMMON_JOINTS`` order."""
     p, g = _check(pred, gt)
     idx = list(COMMON_JOINTS)
-    sub_p, sub_g = p[:, idx], g[:, idx]
-    mp, mg = sub_p.mean(axis=1, keepdims=True), sub_g.mean(axis=1, keepdims=True)
-    aligned_sub = _similarity(sub_p - mp, sub_g - mg) + mg
-    out = np.full_like(p, np.nan)
-    out[:, idx] = aligned_sub
-    return out, g
+    return procrustes_align(p[:, idx], g[:, idx]), g[:, idx]
 
 
 def _similarity(p0: np.ndarray, g0: np.ndarray) -> np.ndarray:
@@ -148,15 +143,14 @@ def _similarity(p0: np.ndarray, g0: np.ndarray) -> np.ndarray:
 def pmpjpe_common(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """(T,) PMPJPE in mm over the 14 common joints (aligned on those joints only)."""
     a, g = _aligned_common(pred, gt)
-    idx = list(COMMON_JOINTS)
-    return np.linalg.norm(a[:, idx] - g[:, idx], axis=-1).mean(axis=1) * 1000.0
+    return np.linalg.norm(a - g, axis=-1).mean(axis=1) * 1000.0
 
 
 def bone_direction_error(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """(T,) mean angle in degrees between each common bone and the ground truth's, after the
     frame's similarity alignment: what an animator sees, blind to body proportions."""
     a, g = _aligned_common(pred, gt)
-    c, p = np.array(COMMON_BONES).T
+    c, p = np.array([[COMMON_JOINTS.index(j) for j in bone] for bone in COMMON_BONES]).T  # 14-joint order
     u, v = a[:, c] - a[:, p], g[:, c] - g[:, p]
     cos = (u * v).sum(-1) / np.maximum(np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-12)
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))).mean(axis=1)
