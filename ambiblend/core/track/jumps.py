@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..interpolate import interpolate_track
-from ..skeleton import ROOT
+from ..skeleton import ROOT, THORAX
 
 HUMAN_ROOT_SPEED = 10.0   # m/s
 # Pelvis-to-thorax length of an adult (m), to read a speed off the image in body lengths.
@@ -99,7 +99,6 @@ def find_jumps(joints: np.ndarray, fps: float, limit: float = HUMAN_ROOT_SPEED,
 def image_jumps(xy: np.ndarray, fps: float, limit: float = HUMAN_ROOT_SPEED) -> Jumps:
     """``find_jumps`` on the 2D root (T, 17, 2) pixels, speeds read in body lengths: the clip's
     median pelvis→thorax length in pixels stands for ``TORSO_M`` metres."""
-    from ..skeleton import THORAX
     xy = np.asarray(xy, dtype=np.float64)
     torso = np.median(np.linalg.norm(xy[:, THORAX] - xy[:, ROOT], axis=-1))
     metres = np.zeros(xy.shape[:2] + (3,))
