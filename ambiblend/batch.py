@@ -53,6 +53,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--detector-3d", type=float, default=DETECTOR_3D_WEIGHT, metavar="W",
                    help="blend of MediaPipe's own 3D depth into the lifter's, 0 = lifter only … 1 = "
                         f"detector only (default {DETECTOR_3D_WEIGHT:g}; videos only)")
+    p.add_argument("--no-swap-repair", action="store_true",
+                   help="keep the detector's left/right labels even where the body's facing says it "
+                        "took the back for the front")
     p.add_argument("--formats", default="fbx",
                    help="comma-separated: fbx, bvh, glb, gltf, npz (the lifted joints) (default fbx)")
     p.add_argument("--fbx-preset", default="blender", choices=("blender", "unity", "unreal"),
@@ -119,7 +122,8 @@ def make_options(args):
     return PipelineOptions(subject_height=args.height, root_motion=not args.no_root_motion, focal_35mm=focal,
                            device=args.device.upper(), weights=args.weights, clean=clean,
                            detector_3d_weight=args.detector_3d, person=getattr(args, "person", "largest"),
-                           max_people=getattr(args, "max_people", 4))
+                           max_people=getattr(args, "max_people", 4),
+                           repair_swaps=not getattr(args, "no_swap_repair", False))
 
 
 def output_stems(clips: list[Path]) -> dict[Path, str]:
@@ -253,6 +257,8 @@ def people_report(motion) -> str:
     parts = [f"person {motion.info['person']} of {found} found"] if found > 1 else []
     if jumps is not None and jumps.describe():
         parts.append(jumps.describe())
+    if describe_swaps(motion.info.get("swapped_frames", 0)):
+        parts.append(describe_swaps(motion.info["swapped_frames"]))
     return "; ".join(parts)
 
 

@@ -30,7 +30,7 @@ from ambiblend.core.lift.checkpoint import LiftingModel
 from ambiblend.core.lift.infer import lift_sequence
 from ambiblend.core.multiview.calibration import Camera
 from ambiblend.core.multiview.triangulate import Triangulation, reject_jumps, triangulate
-from ambiblend.core.pipeline import PipelineOptions, lift_keypoints, lift_to_camera
+from ambiblend.core.pipeline import PipelineOptions, lift_keypoints, lift_to_camera, relabel_swaps
 from ambiblend.core.skeleton import ROOT, bone_lengths
 from training.metrics import (bone_direction_error, joint_errors, mpjpe, n_mpjpe, pck, pmpjpe, pmpjpe_common,
                               subject_height)
@@ -239,8 +239,10 @@ def sync_check(views: list[ViewData], max_offset: int = 6, margin: int = 8) -> d
 def method_poses(view: ViewData, model: LiftingModel, height: float, detector_3d_weight: float) -> dict:
     """Each way of getting 3D from this one view, as root-relative camera-frame joints (T, 17, 3):
 
-    - ``raw lift``: the lifter alone (``lift_to_camera``, no detector 3D, no cleaning);
-    - ``lift + detector 3D``: the lifter with MediaPipe's depth blended in (``lift.fuse``);
+    - ``raw lift``: the lifter alone on the detector's labels (``lift_to_camera``, no swap
+      repair, no detector 3D, no cleaning);
+    - ``lift + detector 3D``: the default output before cleaning: front/back swaps relabelled
+      (``track.facing``) and MediaPipe's depth blended in (``lift.fuse``);
     - ``default output``: exactly what the batch job keys with its default options (fusion,
       cleaning, ground, foot locking), turned back from Blender axes to the camera's;
     - ``MediaPipe world``: the detector's own 3D (``pose_world_landmarks``), same graph and frames;
@@ -249,9 +251,10 @@ def method_poses(view: ViewData, model: LiftingModel, height: float, detector_3d
     from ambiblend.core.clean import CleanOptions
     kp = view.keypoints
     out = {"raw lift": lift_to_camera(kp, model, height).joints}
-    if kp.world is not None:
-        out["lift + detector 3D"] = lift_to_camera(kp, model, height, detector_3d_weight=detector_3d_weight).joints
     options = PipelineOptions(subject_height=height, detector_3d_weight=detector_3d_weight, clean=CleanOptions())
+    if kp.world is not None:
+        relabelled = relabel_swaps(kp, model, options)[0]
+        out["lift + detector 3D"] = lift_to_camera(relabelled, model, height, detector_3d_weight=detector_3d_weight).joints
     cam = lift_keypoints(kp, model, options).joints @ CAMERA_TO_BLENDER  # inverse of camera_to_blender
     out["default output"] = cam - cam[:, ROOT:ROOT + 1]
     if kp.world is not None:

@@ -17,6 +17,7 @@ import bpy
 from bpy.types import Operator
 
 from ..core.errors import AmbiblendError
+from ..core.track.facing import describe_swaps
 from .armature import bake_motion, is_ambiblend_armature
 from .dependencies import requirement_message
 from .prefs import get_preferences
@@ -32,7 +33,7 @@ def pipeline_options(settings, prefs) -> PipelineOptions:
                            focal_35mm=settings.focal_35mm, device=prefs.device if prefs else "AUTO",
                            weights=weights, clean=clean_options(settings),
                            detector_3d_weight=settings.detector_3d, person=person_choice(settings),
-                           max_people=settings.max_people)
+                           max_people=settings.max_people, repair_swaps=settings.repair_swaps)
 
 
 @dataclass
@@ -101,10 +102,11 @@ def people_note(motion) -> str:
 
 
 def jumps_note(motion) -> str:
-    """' 2 root jumps faster than 10 m/s (…) treated as a gap.' when the lift found any."""
+    """' 2 root jumps faster than 10 m/s (…) treated as a gap.' and ' Left and right relabelled in
+    N frames (…).' when the lift found any."""
     jumps = motion.info.get("root_jumps")
-    text = jumps.describe() if jumps is not None else ""
-    return f" {text[0].upper()}{text[1:]}." if text else ""
+    texts = [jumps.describe() if jumps is not None else "", describe_swaps(motion.info.get("swapped_frames", 0))]
+    return "".join(f" {text[0].upper()}{text[1:]}." for text in texts if text)
 
 
 def bake_people(context, motions: list, request: LiftRequest) -> str:

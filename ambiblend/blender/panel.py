@@ -29,6 +29,7 @@ class AMBI_PT_main(Panel):
         col.prop(settings, "focal_35mm")
         col.prop(settings, "root_motion")
         col.prop(settings, "detector_3d", slider=True)
+        col.prop(settings, "repair_swaps")
         prefs = get_preferences(context)
         if prefs is not None:  # shared with Preferences ▸ Add-ons, shown here for convenience
             col.prop(prefs, "device")

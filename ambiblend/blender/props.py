@@ -52,6 +52,10 @@ class AMBI_PG_settings(PropertyGroup):
         name="Detector 3D", default=DETECTOR_3D_WEIGHT, min=0.0, max=1.0, subtype="FACTOR",
         description="Blend of MediaPipe's own 3D depth into the lifter's: 0 = lifter only, 1 = detector only "
                     "(videos; keypoint files have no detector 3D)")
+    repair_swaps: BoolProperty(
+        name="Repair Left/Right Swaps", default=True,
+        description="Relabel left and right where the detector took the person's back for the front "
+                    "(found by how fast the body would have to turn)")
     clean: BoolProperty(name="Clean Motion", default=True,
                         description="Smooth, fix bone lengths, put on the ground and lock feet")
     smoothness: FloatProperty(name="Smoothness", default=0.5, min=0.0, max=1.0, subtype="FACTOR",

@@ -19,6 +19,11 @@ def camera_to_blender(points: np.ndarray) -> np.ndarray:
     return np.asarray(points) @ CAMERA_TO_BLENDER.T
 
 
+def wrap_near(a, ref):
+    """Angles ``a`` (radians) moved by whole turns to lie within π of ``ref``."""
+    return a - 2 * np.pi * np.round((a - ref) / (2 * np.pi))
+
+
 def rotation_about_axis(axis, angle: float) -> np.ndarray:
     """3×3 rotation matrix (Rodrigues) for a unit-or-not axis and an angle in radians."""
     axis = np.asarray(axis, dtype=np.float64)

@@ -1,6 +1,6 @@
 """The whole lifting job without Blender: clip or keypoint file → metric 3D motion.
 
-    read_people → choose (``core.track``) → lift_sequence → metric_scale (+ root_trajectory)
+    read_people → choose (``core.track``) → front/back swaps relabelled → lift_sequence → metric_scale (+ root_trajectory)
     → camera_to_blender → root jumps beyond a human speed made a gap → place on the ground
     → clean_motion (optional) → ``Motion`` (one per person for "all": ``run_pipeline_people``)
 
@@ -24,6 +24,7 @@ from .scale.trajectory import (DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metri
                                size_consistency)
 from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
 from .track.choose import choose, parse_choice
+from .track.facing import repair_facing
 from .track.jumps import HUMAN_ROOT_SPEED, remove_jumps, root_speeds
 
 # People the detector looks for per frame (``detect.mediapipe_pose.DEFAULT_MAX_PEOPLE``, not
@@ -56,6 +57,9 @@ class PipelineOptions:
     # Worker processes detecting one long video in overlapping chunks (``detect.chunks``; only
     # clips of at least MIN_CHUNK_SECONDS per job are split); 1 = one pass, as before.
     detect_jobs: int = 1
+    # Relabel the detector's front/back confusions (whole-body left/right swaps) found by the
+    # body's facing continuity (``track.facing``).
+    repair_swaps: bool = True
 
 
 @dataclass
@@ -73,7 +77,9 @@ class Motion:
     source:   the input path.
     meters_per_unit: metric scale applied to the lifter's model units.
     info:     "person" (number, from 1) and "people" (how many were found), "root_jumps"
-              (``track.Jumps``: the impossible root jumps found and removed), "image_size", "model".
+              (``track.Jumps``: the impossible root jumps found and removed), "swapped_frames"
+              (how many frames' left and right were relabelled, ``track.facing``), "image_size",
+              "model".
     """
     joints: np.ndarray
     fps: float
@@ -195,6 +201,7 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
     Blender axes, root jumps beyond ``HUMAN_ROOT_SPEED`` turned into gaps, the ground, and the
     cleaning stage). anchor: Blender (X, Y) put at the origin (``place_on_ground``)."""
     check_options(options)
+    kp, swapped = relabel_swaps(kp, model, options)
     cam, world, conf, filled, jumps = _lift_to_world(kp, model, options)
     start = world[0, ROOT, :2].copy()
     world = place_on_ground(world, options.subject_height, options.root_motion, anchor)
@@ -214,6 +221,7 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
     return Motion(joints=world, fps=kp.fps, scale=cam.scale, conf=conf, filled=filled,
                   source=kp.source, meters_per_unit=cam.meters_per_unit, contacts=contacts,
                   info={"image_size": kp.image_size, "model": model.info, "root_jumps": jumps,
+                        "swapped_frames": int(swapped.sum()),
                         "max_root_speed": float(root_speeds(world, kp.fps).max(initial=0.0))})
 
 
@@ -259,6 +267,14 @@ def run_pipeline_people(path, options: PipelineOptions | None = None, progress=N
     return motions
 
 
+def relabel_swaps(kp, model: LiftingModel, options: PipelineOptions):
+    """``kp`` with the detector's front/back confusions relabelled when the options ask for it
+    (``track.facing``) → (keypoints, (T,) bool frames relabelled)."""
+    if not options.repair_swaps:
+        return kp, np.zeros(kp.num_frames, dtype=bool)
+    return repair_facing(kp, model)
+
+
 def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):
     """``lift_to_camera`` in Blender axes with impossible root jumps removed (the 2D tells a
     depth-only jump from a real one) → (CameraMotion, joints, conf, filled, Jumps)."""
@@ -270,4 +286,4 @@ def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):
 def _start_xy(kp, model: LiftingModel, options: PipelineOptions) -> np.ndarray:
     """The Blender (X, Y) of the pelvis in the first frame of ``kp``'s lift, before grounding:
     the same point ``lift_keypoints`` starts from."""
-    return _lift_to_world(kp, model, options)[1][0, ROOT, :2].copy()
+    return _lift_to_world(relabel_swaps(kp, model, options)[0], model, options)[1][0, ROOT, :2].copy()

@@ -8,6 +8,8 @@ file there are none and ``motion.info["hands_note"]`` says so; the body is lifte
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 
 from ..errors import AmbiblendError
@@ -54,7 +56,7 @@ def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str 
     ``add_hands`` (finger smoothness from ``options.clean.finger_smoothness``, 0.5 without
     cleaning). progress covers both passes (body, then hands); cache: see ``read_people``."""
     from ..detect import read_people
-    from ..pipeline import PipelineOptions, check_options, lift_keypoints, load_lifting_model
+    from ..pipeline import PipelineOptions, check_options, lift_keypoints, load_lifting_model, relabel_swaps
     from ..track import choose
     options = options or PipelineOptions()
     check_options(options)
@@ -67,9 +69,10 @@ def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str 
     chosen = choose(people, options.person)
     if len(chosen) != 1:
         raise AmbiblendError("Hands are lifted for one person at a time: choose one person, or turn Hands off.")
-    kp = people.keypoints(chosen[0])
-    motion = lift_keypoints(kp, model, options)
-    motion.info.update(person=chosen[0] + 1, people=people.count)
+    # Relabelled once, here, so the hands are matched to the same (repaired) wrists that are lifted.
+    kp, swapped = relabel_swaps(people.keypoints(chosen[0]), model, options)
+    motion = lift_keypoints(kp, model, replace(options, repair_swaps=False))
+    motion.info.update(person=chosen[0] + 1, people=people.count, swapped_frames=int(swapped.sum()))
     smoothness = getattr(options.clean, "finger_smoothness", 0.5) if options.clean is not None else 0.5
     add_hands(motion, kp, path, mode, smoothness, halves[1] if halves else None)
     return motion

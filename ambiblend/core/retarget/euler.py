@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import wrap_near
+
 EULER_ORDERS = ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX")
 
 
@@ -39,17 +41,13 @@ def matrix_to_euler(m: np.ndarray, order: str) -> np.ndarray:
     return _compatible(out, alt)
 
 
-def _wrap_near(a: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    return a - 2 * np.pi * np.round((a - ref) / (2 * np.pi))
-
-
 def _compatible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Choose frame by frame between equivalent angle triples a and b (T, 3) the one closest to
     the previous choice, each channel wrapped to within π of it."""
     out = np.empty_like(a)
     prev = a[0]
     for t in range(len(a)):
-        ca, cb = _wrap_near(a[t], prev), _wrap_near(b[t], prev)
+        ca, cb = wrap_near(a[t], prev), wrap_near(b[t], prev)
         prev = ca if np.abs(ca - prev).sum() <= np.abs(cb - prev).sum() else cb
         out[t] = prev
     return out
