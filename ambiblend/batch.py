@@ -257,6 +257,7 @@ def people_report(motion) -> str:
     parts = [f"person {motion.info['person']} of {found} found"] if found > 1 else []
     if jumps is not None and jumps.describe():
         parts.append(jumps.describe())
+    from ambiblend.core.track.facing import describe_swaps
     if describe_swaps(motion.info.get("swapped_frames", 0)):
         parts.append(describe_swaps(motion.info["swapped_frames"]))
     return "; ".join(parts)
