@@ -10,7 +10,7 @@ from ambiblend.core.assets import BUNDLED_WEIGHTS
 from ambiblend.core.detect import load_keypoints
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.pipeline import PipelineOptions, lift_keypoints
-from ambiblend.core.skeleton import FLIP_PERMUTATION, JOINT_INDEX
+from ambiblend.core.skeleton import FLIP_GROUPS, FLIP_PERMUTATION, JOINT_INDEX
 from ambiblend.core.track.facing import describe_swaps, facing_yaw, repair_facing, swap_labels, swapped_frames
 
 SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "sample" / "pose2sim_cam04_keypoints.npz"
@@ -65,6 +65,21 @@ def test_swaps_in_real_detections_are_relabelled(sample):
     np.testing.assert_array_equal(frames, stretch)
     for name in ("xy", "conf", "world"):
         np.testing.assert_array_equal(getattr(fixed, name), getattr(kp, name))
+
+
+@pytest.mark.parametrize("unit", [0, 1], ids=["legs", "arms"])
+def test_a_swap_of_the_legs_or_the_arms_alone_is_relabelled_alone(sample, unit):
+    """The detector also swaps one limb pair for a stretch (crossing legs, arms behind the back):
+    each unit is judged by its own girdle, so only the swapped unit is relabelled."""
+    kp, model = sample
+    stretch = np.zeros(kp.num_frames, bool)
+    stretch[30:60] = True
+    bad = swap_labels(kp, stretch, FLIP_GROUPS[unit])
+    untouched = [j for j in range(17) if j not in FLIP_GROUPS[unit]]
+    np.testing.assert_array_equal(bad.xy[:, untouched], kp.xy[:, untouched])
+    fixed, frames = repair_facing(bad, model)
+    np.testing.assert_array_equal(frames, stretch)
+    np.testing.assert_array_equal(fixed.xy, kp.xy)
 
 
 def test_the_pipeline_keys_the_repaired_motion_and_reports_it(sample):

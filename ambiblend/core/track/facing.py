@@ -8,12 +8,14 @@ that: read as 3D, the stretch starts and ends with the body's facing direction j
 180° between two frames. On the Pose2Sim cam02 view MediaPipe did this in 28 % of the frames,
 costing 38 mm PMPJPE there.
 
-So each frame gets two hypotheses — the labels as detected, and all of them swapped — each
-lifted to 3D and read as a facing angle (yaw about the camera's vertical). A two-state Viterbi
-picks, per frame, the labelling whose facing turns no faster than a person turns
-(``MAX_TURN_RATE``; a pirouette is about 720°/s), with a small cost per swapped frame so that
-the detector's labelling wins whenever the two are equally smooth (a clip the detector reads
-back-to-front throughout is left as it is: nothing in one view can tell).
+So each frame gets two hypotheses — the labels as detected, and swapped — each lifted to 3D and
+read as a facing angle (yaw about the camera's vertical). A two-state Viterbi picks, per frame,
+the labelling whose facing turns no faster than a person turns (``MAX_TURN_RATE``; a pirouette
+is about 720°/s), with a small cost per swapped frame so that the detector's labelling wins
+whenever the two are equally smooth (a clip the detector reads back-to-front throughout is left
+as it is: nothing in one view can tell). The detector swaps the legs and the arms as units,
+usually together; each unit is judged by its own girdle's facing (hips, shoulders), so a swap of
+one pair alone is relabelled alone.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..geometry import wrap_near
-from ..skeleton import FLIP_PERMUTATION, JOINT_INDEX
+from ..skeleton import FLIP_GROUPS, FLIP_PERMUTATION, JOINT_INDEX
 
 MAX_TURN_RATE = np.radians(720.0)   # rad/s a body's facing may turn between frames at no cost
 SWAP_COST = np.radians(2.0)         # rad charged per frame relabelled: ties go to the detector
@@ -30,12 +32,18 @@ SWAP_COST = np.radians(2.0)         # rad charged per frame relabelled: ties go 
 _PERMUTATION = list(FLIP_PERMUTATION)
 _LEFT = [JOINT_INDEX["left_shoulder"], JOINT_INDEX["left_hip"]]
 _RIGHT = [JOINT_INDEX["right_shoulder"], JOINT_INDEX["right_hip"]]
+# The detector swaps the legs and the arms as units (``FLIP_GROUPS``), mostly together; each unit
+# is judged by the facing of its own girdle (hips for the legs, shoulders for the arms).
+_GIRDLES = tuple(next((JOINT_INDEX[f"left_{p}"], JOINT_INDEX[f"right_{p}"]) for p in ("hip", "shoulder")
+                      if JOINT_INDEX[f"left_{p}"] in group) for group in FLIP_GROUPS)
 
 
-def facing_yaw(joints: np.ndarray) -> np.ndarray:
+def facing_yaw(joints: np.ndarray, left=_LEFT, right=_RIGHT) -> np.ndarray:
     """(T, 17, 3) camera-frame joints (x right, y down, z away) → (T,) yaw in radians of the
-    right-to-left shoulder-and-hip direction in the camera's x–z plane."""
-    across = (joints[:, _LEFT] - joints[:, _RIGHT]).sum(axis=1)
+    right-to-left direction of the ``left``/``right`` joints (default: shoulders and hips) in
+    the camera's x–z plane."""
+    left, right = np.atleast_1d(left), np.atleast_1d(right)
+    across = (joints[:, left] - joints[:, right]).sum(axis=1)
     return np.arctan2(across[:, 0], across[:, 2])
 
 
@@ -66,14 +74,18 @@ def swapped_frames(yaw: np.ndarray, yaw_swapped: np.ndarray, fps: float,
     return states.astype(bool)
 
 
-def swap_labels(kp, frames: np.ndarray):
-    """``Keypoints2D`` with left and right exchanged in ``frames`` (xy, conf and the detector's 3D)."""
+def swap_labels(kp, frames: np.ndarray, joints=None):
+    """``Keypoints2D`` with left and right exchanged in ``frames`` (xy, conf and the detector's 3D);
+    joints: only those (a ``FLIP_GROUPS`` unit), default all."""
     frames = np.asarray(frames, dtype=bool)
     if not frames.any():
         return kp
+    cols = np.arange(len(_PERMUTATION)) if joints is None else np.asarray(joints)
+    source = np.asarray(_PERMUTATION)[cols]
     def swapped(a):
         out = np.array(a, copy=True)
-        out[frames] = out[frames][:, _PERMUTATION]
+        rows = np.flatnonzero(frames)[:, None]
+        out[rows, cols] = a[rows, source]
         return out
     world = None if kp.world is None else swapped(kp.world)
     return replace(kp, xy=swapped(kp.xy), conf=swapped(kp.conf), world=world)
@@ -81,12 +93,20 @@ def swap_labels(kp, frames: np.ndarray):
 
 def repair_facing(kp, model) -> tuple[object, np.ndarray]:
     """``Keypoints2D`` → (the same with the detector's front/back confusions relabelled, (T,) bool
-    frames relabelled). Two extra lifter passes over the clip (milliseconds)."""
-    from ..lift.infer import lift_sequence  # the lifter reads the two labellings
-    yaw = facing_yaw(lift_sequence(kp.xy, model).joints)
-    yaw_swapped = facing_yaw(lift_sequence(kp.xy[:, _PERMUTATION], model).joints)
-    frames = swapped_frames(yaw, yaw_swapped, kp.fps)
-    return swap_labels(kp, frames), frames
+    frames in which anything was relabelled). Legs and arms are judged apart, each by its
+    girdle's facing under the two labellings of that unit (one extra lifter pass per unit:
+    milliseconds), so a swap of the arms alone is not "repaired" by swapping the legs too."""
+    from ..lift.infer import lift_sequence  # the lifter reads the labellings
+    as_detected = lift_sequence(kp.xy, model).joints
+    found = []
+    for group, (left, right) in zip(FLIP_GROUPS, _GIRDLES):
+        other = swap_labels(kp, np.ones(kp.num_frames, bool), group)
+        yaw = facing_yaw(as_detected, left, right)
+        yaw_swapped = facing_yaw(lift_sequence(other.xy, model).joints, left, right)
+        found.append((group, swapped_frames(yaw, yaw_swapped, kp.fps)))
+    for group, frames in found:
+        kp = swap_labels(kp, frames, group)
+    return kp, np.any([frames for _, frames in found], axis=0)
 
 
 def describe_swaps(count: int) -> str:
