@@ -67,9 +67,18 @@ def _draw_all_panels(context) -> list:
 def test_panels_draw_existing_properties_and_operators(addon):
     log = _draw_all_panels(bpy.context)
     drawn = {name for kind, name in log}
-    for needed in ("clip_path", "subject_height", "ambiblend.lift_video", "ambiblend.export_fbx",
+    for needed in ("clip_path", "subject_height", "repair_swaps", "ambiblend.lift_video", "ambiblend.export_fbx",
                    "ambiblend.retarget", "ambiblend.retarget_automap"):
         assert needed in drawn, needed
+
+
+def test_swap_repair_switch_reaches_the_lift(addon):
+    """The panel's Repair Left/Right Swaps (on by default) is what the lift is given."""
+    from ambiblend.blender.operators import pipeline_options
+    settings = bpy.context.scene.ambiblend
+    assert settings.repair_swaps is True and pipeline_options(settings, None).repair_swaps is True
+    settings.repair_swaps = False
+    assert pipeline_options(settings, None).repair_swaps is False
 
 
 def test_panels_draw_with_a_lifted_armature_selected(addon):
