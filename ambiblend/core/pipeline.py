@@ -218,6 +218,8 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
     if after.count:
         jumps.jumps.extend(after.jumps)
         jumps.frames |= after.frames
+        if after.depth_frames is not None:   # the report counts the root-path repairs of both passes
+            jumps.depth_frames = after.depth_frames if jumps.depth_frames is None else jumps.depth_frames | after.depth_frames
     return Motion(joints=world, fps=kp.fps, scale=cam.scale, conf=conf, filled=filled,
                   source=kp.source, meters_per_unit=cam.meters_per_unit, contacts=contacts,
                   info={"image_size": kp.image_size, "model": model.info, "root_jumps": jumps,
