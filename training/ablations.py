@@ -113,7 +113,7 @@ def markdown(results: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=Path("runs/ablations"))
-    ap.add_argument("--data", type=Path, default=Path("/work/scratch/h2"),
+    ap.add_argument("--data", type=Path, default=Path("runs/mocap"),
                     help="folder with train/val/test/test_detector.npz from training.prepare_mocap")
     ap.add_argument("--rows", default="", help="comma-separated subset of the rows (default: all)")
     ap.add_argument("--full-budget", action="store_true",

@@ -1,7 +1,7 @@
 """Evaluate lifters on real calibrated multi-view video against a triangulated reference.
 
     python -m training.evaluate_real --data ../shared/data/videos/pose2sim-single-person \\
-        --weights assets/model.pt --cache /work/scratch/h6/det --out /work/scratch/h6/eval
+        --weights assets/model.pt --cache runs/real/det --out runs/real/eval
 
 ``--data`` holds one calibration (``*.qca.txt``, ``*.toml``; or ``--calib``) and one video per
 camera, named after the camera (``cam01.mp4`` for camera ``cam01``). Every view is detected

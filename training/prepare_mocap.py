@@ -1,6 +1,6 @@
 """Make the train / val / test ``SequenceSet`` files from the Bandai-Namco BVH clips.
 
-    python -m training.prepare_mocap --data /work/data --out /work/scratch/h11/data [--split group]
+    python -m training.prepare_mocap --data /work/data --out runs/mocap [--split group]
 
 Writes ``train.npz`` (2D only), ``val.npz`` / ``val_detector.npz`` and ``test.npz`` /
 ``test_detector.npz`` (2D + camera-frame 3D in metres, for evaluation only).
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=Path("/work/data"),
                     help="folder holding the unpacked Bandai-Namco-Research-Motiondataset-1/-2")
-    ap.add_argument("--out", type=Path, default=Path("/work/scratch/h2"))
+    ap.add_argument("--out", type=Path, default=Path("runs/mocap"))
     ap.add_argument("--stride", type=int, default=2, help="keep every n-th frame (30 fps / n)")
     ap.add_argument("--train-views", type=int, default=4, help="random cameras per training clip")
     ap.add_argument("--train-proportions", choices=sorted(PROPORTIONS), default="mocap",

@@ -5,12 +5,12 @@
 #   3. evaluate before/after on the two views each fold did NOT see; 4. the same on all views
 #      after fine-tuning on all four (the user's case: retrain on the clips you then lift).
 # Usage: bash training/real_footage.sh [weights] [out dir]
-#        (env: DATA, CACHE, EPOCHS, SEED, LR, FT_ARGS, FOLDS, OFFSET)
+#        (env: DATA, CACHE, EPOCHS, SEED, LR, FT_ARGS, FOLDS, OFFSET; OVERWRITE=1 replaces earlier fine-tunes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 WEIGHTS=${1:-assets/model.pt}
-OUT=${2:-/work/scratch/h6/exp}
+OUT=${2:-runs/real_footage}
 DATA=${DATA:-../shared/data/videos/pose2sim-single-person}
 CACHE=${CACHE:-$OUT/detections}
 EPOCHS=${EPOCHS:-10}          # × 4096 frame pairs, batch 256
@@ -40,7 +40,7 @@ for f in $FOLDS; do
   [ -f "$OUT/own_$f.npz" ] || $PY -m training.extract --input "$OUT/videos_$f" --out "$OUT/own_$f.npz"
   $PY -m training.train --config "$OUT/finetune.toml" --init "$WEIGHTS" --train "$OUT/own_$f.npz" \
       --out "$OUT/ft_$f" --epochs "$EPOCHS" --batch 256 --samples-per-epoch 4096 \
-      --lr "$LR" --disc-lr "$LR" --scale-lr "$LR" --seed "$SEED" --no-progress $FT_ARGS
+      --lr "$LR" --disc-lr "$LR" --scale-lr "$LR" --seed "$SEED" --no-progress ${OVERWRITE:+--overwrite} $FT_ARGS
   $PY -m training.evaluate_real --data "$DATA" $OFFSET --cache "$CACHE" --views ${HELD[$f]} \
       --weights "$WEIGHTS" --weights "$OUT/ft_$f/model.pt" --out "$OUT/eval_$f"
 done
