@@ -13,7 +13,10 @@ A folder is read as the batch script reads it (``list_clips``: its videos, keypo
 per-frame OpenPose folders); a clip without a person there is skipped with a message, but the run
 fails if nothing at all is extracted. ``--jobs N`` (default: the cores) detects N clips at once in
 worker processes, as the batch script does (``core.parallel``; same output as ``--jobs 1``), or a
-single long video in N overlapping chunks (``core.detect.chunks``).
+single long video in N overlapping chunks (``core.detect.chunks``). Frames where the detector took
+the person's back for the front are relabelled as the add-on does (``core.track.facing``, with
+the bundled lifter; ``--no-swap-repair`` keeps the detector's labels): a fine-tune should not
+learn from left and right swapped.
 """
 from __future__ import annotations
 
@@ -26,8 +29,11 @@ import numpy as np
 if __package__ in (None, ""):  # allow `python training/extract.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ambiblend.core.assets import bundled_weights
 from ambiblend.core.detect import Keypoints2D, list_clips, read_input
 from ambiblend.core.errors import AmbiblendError
+from ambiblend.core.lift.checkpoint import load_model
+from ambiblend.core.track.facing import repair_facing
 from ambiblend.core.parallel import WorkerPool, default_jobs
 from training.data.sequences import SequenceSet
 
@@ -83,6 +89,8 @@ def main(argv=None) -> int:
     ap.add_argument("--input", type=Path, required=True, help="video, keypoint file, OpenPose folder, or a folder of these")
     ap.add_argument("--out", type=Path, required=True, help="SequenceSet .npz to write")
     ap.add_argument("--min-length", type=int, default=MIN_LENGTH, help="shortest run of frames kept")
+    ap.add_argument("--no-swap-repair", action="store_true",
+                    help="keep the detector's left/right labels where the body's facing says it took the back for the front")
     ap.add_argument("--jobs", type=int, default=default_jobs(),
                     help="clips detected at once in worker processes (default: the number of cores)")
     args = ap.parse_args(argv)
@@ -90,6 +98,7 @@ def main(argv=None) -> int:
         ap.error(f"--jobs must be at least 1, got {args.jobs}")
     try:
         inputs = list_clips(args.input)
+        lifter = None if args.no_swap_repair else load_model(bundled_weights(), "cpu")
         clips = []
         for path, outcome in read_all(inputs, args.jobs):
             if outcome.bug is not None:
@@ -99,9 +108,12 @@ def main(argv=None) -> int:
                     raise AmbiblendError(outcome.error)
                 print(f"skipped {path.name}: {outcome.error}", flush=True)
                 continue
-            clip = outcome.value
+            clip, swapped = outcome.value, np.zeros(outcome.value.num_frames, bool)
+            if lifter is not None:
+                clip, swapped = repair_facing(clip, lifter)
             clips.append(clip)
-            print(f"{path.name}: {clip.num_frames} frames, person in {int((~clip.filled).sum())}, "
+            note = f", left/right relabelled in {int(swapped.sum())}" if swapped.any() else ""
+            print(f"{path.name}: {clip.num_frames} frames, person in {int((~clip.filled).sum())}{note}, "
                   f"{outcome.seconds:.1f} s", flush=True)
         if not clips:
             raise AmbiblendError(f"No person was detected in any video of {args.input.name}.")

@@ -61,3 +61,22 @@ def test_cli_on_keypoint_file_and_bad_input(tmp_path):
                           "--out", str(tmp_path / "x.npz")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "error: Input not found:" in bad.stderr
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_front_back_swaps_are_relabelled_before_training(tmp_path, capsys):
+    """A fine-tune must not learn from left and right swapped: the sample's detection with frames
+    30–59 labelled left for right extracts to exactly the clean sample's poses (and says so);
+    --no-swap-repair keeps the detector's labels."""
+    from ambiblend.core.track.facing import swap_labels
+    kp = load_keypoints(SAMPLE_KEYPOINTS)
+    stretch = np.zeros(kp.num_frames, bool)
+    stretch[30:60] = True
+    bad = swap_labels(kp, stretch)
+    clip = tmp_path / "swapped.npz"
+    np.savez(clip, xy=bad.xy, conf=bad.conf, fps=bad.fps, image_size=np.array(bad.image_size))
+    for name, source, extra in (("clean", SAMPLE_KEYPOINTS, []), ("fixed", clip, []), ("kept", clip, ["--no-swap-repair"])):
+        assert main(["--input", str(source), "--out", str(tmp_path / f"{name}.npz"), "--jobs", "1", *extra]) == 0
+    assert "swapped.npz: 100 frames, person in 100, left/right relabelled in 30," in capsys.readouterr().out
+    clean, fixed, kept = (SequenceSet.load(tmp_path / f"{n}.npz").poses_2d for n in ("clean", "fixed", "kept"))
+    np.testing.assert_array_equal(fixed, clean)
+    assert not np.allclose(kept[30:60], clean[30:60])
