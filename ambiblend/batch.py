@@ -63,7 +63,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--overwrite", action="store_true",
                    help="replace output files that exist (default: stop before any clip and name them)")
     p.add_argument("--hands", action="store_true",
-                   help="detect the hands too and key finger bones (videos; slower detection)")
+                   help="key finger bones too: hands detected in videos (slower detection) or read from keypoint files with hand keypoints (OpenPose, COCO-WholeBody)")
     p.add_argument("--finger-smoothness", type=float, default=0.5, metavar="S",
                    help="smoothing of the fingers with --hands, 0 = raw … 1 = very smooth (default 0.5)")
     p.add_argument("--person", nargs="+", default=["largest"], metavar="CHOICE",

@@ -15,6 +15,11 @@ Accepted (all in pixels, x right, y down):
 - OpenPose JSON: ``{"people": [{"pose_keypoints_2d": [x, y, c] * 25}]}`` per frame (BODY_25, or
   18 keypoints for OpenPose's COCO model): a folder of them (one per frame, in file-name order) or
   one file (one frame).
+- COCO-WholeBody: as COCO-17 (its ``keypoints`` are the 17 body points), or results with 133
+  points per detection (the body is the first 17).
+
+Hand keypoints (OpenPose ``hand_*_keypoints_2d``, COCO-WholeBody ``*hand_kpts``) are read by
+``hand_files.read_hands`` for the hands stage, from the same frames.
 
 A keypoint with score 0 is missing. Where several people are in a frame (OpenPose ``people``,
 COCO annotations of one image, an npz with a people axis), they are linked into identities by
@@ -46,6 +51,7 @@ from .keypoints import Keypoints2D
 from .landmarks import LAYOUTS, to_h36m
 
 DEFAULT_FPS = 30.0
+WHOLEBODY_POINTS = 133   # COCO-WholeBody: 17 body, 6 feet, 68 face, 21 left hand, 21 right hand
 _NPZ_KEYS = ("xy", "keypoints", "poses_2d")
 # What a damaged file makes numpy or our parsing raise: turned into an AmbiblendError that names
 # the file, so a batch goes on with its next clip (the explicit checks below give better messages
@@ -223,9 +229,11 @@ def _split_flat(flat, name: str):
         raise AmbiblendError(f"{name}: a keypoint list must be a list of numbers [x, y, score, …], "
                              f"got {_preview(flat)}.")
     a = np.asarray(flat, dtype=np.float64)
+    if a.size == 3 * WHOLEBODY_POINTS:       # COCO-WholeBody results: the body is the first 17
+        a = a[:3 * 17]
     if a.ndim != 1 or a.size % 3 or a.size // 3 not in LAYOUTS:
         raise AmbiblendError(f"{name}: a keypoint list has {a.size} numbers; expected 3 × 17 (COCO), "
-                             f"3 × 25 (OpenPose BODY_25) or 3 × 18 (OpenPose COCO).")
+                             f"3 × 25 (OpenPose BODY_25), 3 × 18 (OpenPose COCO) or 3 × 133 (COCO-WholeBody).")
     a = a.reshape(-1, 3)
     conf = np.clip(np.nan_to_num(a[:, 2]), 0.0, 1.0)
     return np.where(conf[:, None] > 0, a[:, :2], np.nan), conf
@@ -314,7 +322,7 @@ def _read_json(path: Path, data) -> dict:
     if not data:
         raise AmbiblendError(f"{path.name}: the COCO keypoint list is empty (no detections).")
     frames, ids = _group_by_frame(data, path.name)
-    raw = _frames_to_h36m(frames, path.name)
+    raw = _frames_to_h36m([[d["keypoints"] for d in f] for f in frames], path.name)
     raw["image_size"] = _coco_size(images, ids, path.name)
     return raw
 
@@ -337,7 +345,7 @@ def _coco_size(images, ids: list, name: str) -> tuple[int, int] | None:
 
 
 def _group_by_frame(entries: list, name: str):
-    """COCO detections → (per-frame lists of keypoint lists, ids in frame order)."""
+    """COCO detections → (per-frame lists of the detections, ids in frame order)."""
     ids = [d.get("image_id", i) for i, d in enumerate(entries)]
     bad = next((i for i in ids if not isinstance(i, (int, str)) or isinstance(i, bool)), None)
     if bad is not None:
@@ -353,5 +361,5 @@ def _group_by_frame(entries: list, name: str):
     slot = {i: t for t, i in enumerate(order)}
     frames = [[] for _ in order]
     for i, d in zip(ids, entries):
-        frames[slot[i]].append(d["keypoints"])
+        frames[slot[i]].append(d)
     return frames, order

@@ -3,8 +3,10 @@
     motion = run_pipeline_hands(path, options)     # the body as ``core.pipeline.run_pipeline``
     motion.info["hands"]                            # → ``motion.HandMotion`` (or absent)
 
-Hands need the video (the regions come from the person's wrists in its frames): for a keypoint
-file there are none and ``motion.info["hands_note"]`` says so; the body is lifted as always.
+For a video, the hands are detected in its frames (regions around the person's wrists). For a
+keypoint file, its own hand keypoints are used (OpenPose, COCO-WholeBody: ``detect.hand_files``,
+``files``, 2D only: ``lift2d``); a file without any says so in ``motion.info["hands_note"]``
+and the body is lifted as always.
 """
 from __future__ import annotations
 
@@ -33,22 +35,38 @@ def hands_note(motion, bone_names=None) -> str:
     return note
 
 
-def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, progress=None) -> str:
-    """Detect the hands of ``kp``'s person in the video ``path`` and put the ``HandMotion`` in
-    ``motion.info["hands"]``; → the report line (also in ``motion.info["hands_note"]``)."""
+def is_video(path) -> bool:
     from ..detect.inputs import VIDEO_EXTENSIONS
+    path = Path(path)
+    return path.suffix.lower() in VIDEO_EXTENSIONS and not path.is_dir()
+
+
+def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, progress=None,
+              file_hands=False) -> str:
+    """The hands of ``kp``'s person, detected in the video ``path`` or read from the keypoint
+    file ``path``, as a ``HandMotion`` in ``motion.info["hands"]``; → the report line (also in
+    ``motion.info["hands_note"]``). file_hands: ``read_hands(path)`` when already read. A
+    malformed file raises ``AmbiblendError`` before ``motion`` is touched."""
+    from ..detect.hand_files import read_hands
     from .detect import detect_hands
+    from .files import file_track
     from .motion import solve_hands
     path = Path(path)
-    if path.suffix.lower() not in VIDEO_EXTENSIONS or path.is_dir():
-        note = f"Hands: {path.name} is a keypoint file without hand keypoints; fingers not keyed."
-    else:
+    extra = ""
+    if is_video(path):
         track = detect_hands(path, kp, mode=mode, progress=progress)
-        hands = solve_hands(track, motion.joints, motion.fps, smoothness)
-        motion.info[HANDS_KEY] = hands
-        note = hands.summary
-    motion.info[NOTE_KEY] = note
-    return note
+    else:
+        file_hands = read_hands(path) if file_hands is False else file_hands
+        if file_hands is None:
+            note = f"Hands: {path.name} is a keypoint file without hand keypoints; fingers not keyed."
+            motion.info[NOTE_KEY] = note
+            return note
+        track, extra = file_track(file_hands, kp, motion.joints)
+    hands = solve_hands(track, motion.joints, motion.fps, smoothness)
+    hands.summary += extra
+    motion.info[HANDS_KEY] = hands
+    motion.info[NOTE_KEY] = hands.summary
+    return hands.summary
 
 
 def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str = "crops", cache: bool = False):
@@ -62,6 +80,11 @@ def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str 
     check_options(options)
     if not path or not str(path).strip():
         raise AmbiblendError("No input chosen: pick a video or a keypoint file.")
+    # A keypoint file's hands are read first: a malformed hand array fails before the lift.
+    file_hands = False
+    if not is_video(path) and Path(path).exists():
+        from ..detect.hand_files import read_hands
+        file_hands = read_hands(path)
     model = model or load_lifting_model(options)
     halves = None if progress is None else (lambda d, n: progress(d, 2 * n), lambda d, n: progress(n + d, 2 * n))
     people = read_people(Path(path), halves[0] if halves else None, options.max_people, cache,
@@ -74,5 +97,5 @@ def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str 
     motion = lift_keypoints(kp, model, replace(options, repair_swaps=False))
     motion.info.update(person=chosen[0] + 1, people=people.count, swapped_frames=int(swapped.sum()))
     smoothness = getattr(options.clean, "finger_smoothness", 0.5) if options.clean is not None else 0.5
-    add_hands(motion, kp, path, mode, smoothness, halves[1] if halves else None)
+    add_hands(motion, kp, path, mode, smoothness, halves[1] if halves else None, file_hands)
     return motion
