@@ -233,17 +233,20 @@ def _write_rotation(bag, pose_bone, frames, quats, location) -> None:
 # --- operators -------------------------------------------------------------------------------
 
 def mapping_of(settings) -> dict[str, str]:
-    """{slot: bone} from the panel's editable mapping (``AMBI_PG_retarget.mapping``)."""
-    return {item.slot: item.bone for item in settings.mapping if item.bone}
+    """{slot: bone} from the panel's editable mapping: the body rows (``AMBI_PG_retarget.mapping``)
+    and the finger rows (``.fingers``)."""
+    return {item.slot: item.bone for rows in (settings.mapping, settings.fingers) for item in rows if item.bone}
 
 
 def set_mapping(settings, mapping: dict[str, str], kind: str = "") -> None:
-    """Fill the panel's mapping rows (one per slot, in slot order) from ``mapping``."""
-    from ..core.retarget.mapping import SLOT_LABELS, SLOTS
-    settings.mapping.clear()
-    for slot in SLOTS:
-        item = settings.mapping.add()
-        item.slot, item.label, item.bone = slot, SLOT_LABELS[slot], mapping.get(slot, "")
+    """Fill the panel's mapping rows (one per slot, in slot order) from ``mapping``: the 12 body
+    slots, then the 32 optional finger slots in their own list (the panel folds it away)."""
+    from ..core.retarget.mapping import HAND_SLOT_LABELS, SLOT_LABELS, SLOTS
+    for rows, slots, labels in ((settings.mapping, SLOTS, SLOT_LABELS), (settings.fingers, HAND_SLOTS, HAND_SLOT_LABELS)):
+        rows.clear()
+        for slot in slots:
+            item = rows.add()
+            item.slot, item.label, item.bone = slot, labels[slot], mapping.get(slot, "")
     settings.rig_kind = kind
 
 
@@ -263,14 +266,16 @@ class AMBI_OT_retarget_automap(bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         kind, mapping = automap(context.active_object)
-        set_mapping(context.scene.ambiblend.retarget, mapping, kind)
+        _, fingers = hand_map(bone_names_in_hierarchy_order(context.active_object))
+        set_mapping(context.scene.ambiblend.retarget, {**mapping, **fingers}, kind)
         from ..core.retarget.mapping import missing_slots
         missing = missing_slots(mapping)
+        hands = f" and {len(fingers)} of {len(HAND_SLOTS)} hand bones" if fingers else ""
         if missing:
-            self.report({"WARNING"}, f"Mapped {len(mapping)} of 12 parts ({kind}); pick bones for: "
+            self.report({"WARNING"}, f"Mapped {len(mapping)} of 12 parts{hands} ({kind}); pick bones for: "
                                      + ", ".join(missing) + ".")
         else:
-            self.report({"INFO"}, f"Mapped all 12 parts ({kind} rig).")
+            self.report({"INFO"}, f"Mapped all 12 parts{hands} ({kind} rig).")
         return {"FINISHED"}
 
 

@@ -7,7 +7,7 @@ settings group).
 from __future__ import annotations
 
 import bpy
-from bpy.props import CollectionProperty, PointerProperty, StringProperty
+from bpy.props import BoolProperty, CollectionProperty, PointerProperty, StringProperty
 from bpy.types import Operator, Panel, PropertyGroup
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
@@ -32,6 +32,10 @@ class AMBI_PG_retarget(PropertyGroup):
     source: PointerProperty(name="Source", type=bpy.types.Object, poll=_is_source,
                             description="Armature made by Lift Video whose motion is retargeted")
     mapping: CollectionProperty(type=AMBI_PG_bone_slot)
+    # The 32 optional hand slots, apart from the 12 body rows so the list stays short (folded).
+    fingers: CollectionProperty(type=AMBI_PG_bone_slot)
+    show_fingers: BoolProperty(name="Fingers", default=False,
+                               description="Show the hand and finger bones of the mapping (used when the source has hands)")
     rig_kind: StringProperty(name="Rig", description="What auto-mapping recognised")
 
 
@@ -84,12 +88,27 @@ class AMBI_PT_retarget(SubPanel, Panel):
             box = layout.box()
             if settings.rig_kind:
                 box.label(text=f"Rig: {settings.rig_kind}")
-            for item in settings.mapping:
-                if target is not None and target.type == "ARMATURE":
-                    box.prop_search(item, "bone", target.data, "bones", text=item.label)
-                else:
-                    box.prop(item, "bone", text=item.label)
+            draw_rows(box, settings.mapping, target)
+            if settings.fingers:
+                draw_fingers(box.box(), settings, target)
         layout.operator("ambiblend.retarget", icon="ARMATURE_DATA")
+
+
+def draw_rows(layout, rows, target) -> None:
+    for item in rows:
+        if target is not None and target.type == "ARMATURE":
+            layout.prop_search(item, "bone", target.data, "bones", text=item.label)
+        else:
+            layout.prop(item, "bone", text=item.label)
+
+
+def draw_fingers(box, settings, target) -> None:
+    """The finger rows under a fold-out header that says how many are mapped."""
+    mapped = sum(1 for item in settings.fingers if item.bone)
+    box.prop(settings, "show_fingers", emboss=False, icon="TRIA_DOWN" if settings.show_fingers else "TRIA_RIGHT",
+             text=f"Fingers ({mapped} of {len(settings.fingers)} mapped)")
+    if settings.show_fingers:
+        draw_rows(box.column(align=True), settings.fingers, target)
 
 
 classes = (AMBI_PG_bone_slot, AMBI_PG_retarget, AMBI_OT_retarget_preset_save,

@@ -171,6 +171,9 @@ for _s in "LR":
             HAND_SLOT_TARGETS[f"{_FINGER_PREFIX[_f]}.{_k + 1:02d}.{_s}"] = BoneTarget(
                 _hj(_s, _CHAINS[_f][_k]), _hj(_s, _CHAINS[_f][_k + 1]))
 HAND_SLOTS: tuple[str, ...] = tuple(HAND_SLOT_TARGETS)
+HAND_SLOT_LABELS = {s: f"{'Left' if s[-1] == 'L' else 'Right'} " + (
+    "Hand" if s.startswith("hand.") else f"{s.split('.')[0].removeprefix('f_').title()} {int(s.split('.')[1])}")
+    for s in HAND_SLOTS}   # "Left Hand", "Right Index 2": the panel's finger rows
 _MIXAMO_FINGER = {"thumb": "Thumb", "index": "Index", "middle": "Middle", "ring": "Ring", "pinky": "Pinky"}
 MIXAMO_HANDS = {f"hand.{s[0]}": f"{s}Hand" for s in ("Left", "Right")}
 MIXAMO_HANDS.update({f"{_FINGER_PREFIX[f]}.{k:02d}.{s[0]}": f"{s}Hand{_MIXAMO_FINGER[f]}{k}"
