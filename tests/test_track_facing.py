@@ -31,6 +31,23 @@ def test_a_swapped_stretch_is_found_exactly():
     assert np.array_equal(swapped_frames(*_two_readings(true_yaw, stretch), FPS), stretch)
 
 
+def test_a_garbled_frame_cannot_bridge_the_flip():
+    """At 60 fps, the detector flickers at both ends of the stretch: one frame each that both
+    labellings read halfway (0°). Compared with one frame back only, that frame is a stepping
+    stone and the flip costs nothing extra, so the stretch is kept as detected; compared over
+    the last 50 ms (3 frames) it is found."""
+    true_yaw = np.full(90, np.radians(80.0))
+    stretch = np.zeros(90, bool)
+    stretch[30:60] = True
+    seen, other = _two_readings(true_yaw, stretch)
+    seen[[29, 60]] = other[[29, 60]] = 0.0
+    found = swapped_frames(seen, other, 60.0)
+    np.testing.assert_array_equal(found[:29], False)
+    np.testing.assert_array_equal(found[30:60], True)
+    np.testing.assert_array_equal(found[61:], False)
+    assert not swapped_frames(seen, other, 60.0, lags=1).any()
+
+
 def test_real_turns_and_a_clip_read_back_to_front_are_left_alone():
     spin = np.radians(600.0) * np.arange(120) / FPS                       # a fast pirouette, 600°/s
     assert not swapped_frames(*_two_readings(spin, np.zeros(120, bool)), FPS).any()
@@ -96,3 +113,17 @@ def test_the_pipeline_keys_the_repaired_motion_and_reports_it(sample):
     assert clean.info["swapped_frames"] == 0
     assert describe_swaps(30).startswith("left and right relabelled in 30 frames")
     assert describe_swaps(1).startswith("left and right relabelled in 1 frame ") and describe_swaps(0) == ""
+
+
+def test_the_bundled_lifter_reads_the_facing_whatever_weights_lift(sample):
+    """The repair was measured with the bundled lifter; a user's own weights lift the clip but
+    do not judge the swaps (``model=None`` would fail here if it were used)."""
+    from ambiblend.core.pipeline import relabel_swaps
+    kp, _ = sample
+    stretch = np.zeros(kp.num_frames, bool)
+    stretch[30:60] = True
+    fixed, frames = relabel_swaps(swap_labels(kp, stretch), None, PipelineOptions())
+    np.testing.assert_array_equal(frames, stretch)
+    np.testing.assert_array_equal(fixed.xy, kp.xy)
+    _, none = relabel_swaps(swap_labels(kp, stretch), None, PipelineOptions(repair_swaps=False))
+    assert not none.any()

@@ -29,10 +29,9 @@ import numpy as np
 if __package__ in (None, ""):  # allow `python training/extract.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ambiblend.core.assets import bundled_weights
 from ambiblend.core.detect import Keypoints2D, list_clips, read_input
 from ambiblend.core.errors import AmbiblendError
-from ambiblend.core.lift.checkpoint import load_model
+from ambiblend.core.pipeline import swap_judge
 from ambiblend.core.track.facing import repair_facing
 from ambiblend.core.parallel import WorkerPool, default_jobs
 from training.data.sequences import SequenceSet
@@ -98,7 +97,7 @@ def main(argv=None) -> int:
         ap.error(f"--jobs must be at least 1, got {args.jobs}")
     try:
         inputs = list_clips(args.input)
-        lifter = None if args.no_swap_repair else load_model(bundled_weights(), "cpu")
+        lifter = None if args.no_swap_repair else swap_judge(None)
         clips = []
         for path, outcome in read_all(inputs, args.jobs):
             if outcome.bug is not None:

@@ -11,6 +11,7 @@ into a keyed armature; nothing here imports ``bpy``. Failures the user can cause
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -271,10 +272,24 @@ def run_pipeline_people(path, options: PipelineOptions | None = None, progress=N
 
 def relabel_swaps(kp, model: LiftingModel, options: PipelineOptions):
     """``kp`` with the detector's front/back confusions relabelled when the options ask for it
-    (``track.facing``) → (keypoints, (T,) bool frames relabelled)."""
+    (``track.facing``) → (keypoints, (T,) bool frames relabelled). The facing is read by the
+    bundled lifter whatever weights lift the clip: the repair was measured with it, and a
+    lifter whose own facing flips (the Chen-style model of the model card flips its hips on
+    the Pose2Sim cam02 view) would have the repair swap labels that were right."""
     if not options.repair_swaps:
         return kp, np.zeros(kp.num_frames, dtype=bool)
-    return repair_facing(kp, model)
+    return repair_facing(kp, swap_judge(model))
+
+
+@lru_cache(maxsize=1)
+def _bundled_judge() -> LiftingModel:
+    return load_model(bundled_weights(), "cpu")
+
+
+def swap_judge(model: LiftingModel) -> LiftingModel:
+    """The lifter that reads the facing for ``relabel_swaps``: the bundled one (numpy, loaded
+    once), or ``model`` where the bundled weights are missing (a checkout without assets)."""
+    return _bundled_judge() if bundled_weights().is_file() else model
 
 
 def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):

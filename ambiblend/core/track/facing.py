@@ -27,7 +27,10 @@ from ..geometry import wrap_near
 from ..skeleton import FLIP_GROUPS, FLIP_PERMUTATION, JOINT_INDEX
 
 MAX_TURN_RATE = np.radians(720.0)   # rad/s a body's facing may turn between frames at no cost
-SWAP_COST = np.radians(2.0)         # rad charged per frame relabelled: ties go to the detector
+SWAP_COST = np.radians(2.0)         # rad per frame relabelled and per lag: ties go to the detector
+# Each frame's facing is compared with the frames of the last LAG_SECONDS (at least one): a
+# garbled frame cannot then bridge a 180° flip (3 frames at 60 fps, 1 at 15 fps).
+LAG_SECONDS = 0.05
 
 _PERMUTATION = list(FLIP_PERMUTATION)
 _LEFT = [JOINT_INDEX["left_shoulder"], JOINT_INDEX["left_hip"]]
@@ -47,31 +50,52 @@ def facing_yaw(joints: np.ndarray, left=_LEFT, right=_RIGHT) -> np.ndarray:
     return np.arctan2(across[:, 0], across[:, 2])
 
 
+def lags_for(fps: float) -> int:
+    """How many frames back each frame's facing is compared with at ``fps``."""
+    return max(1, int(round(LAG_SECONDS * float(fps))))
+
+
 def swapped_frames(yaw: np.ndarray, yaw_swapped: np.ndarray, fps: float,
-                   max_turn_rate: float = MAX_TURN_RATE, swap_cost: float = SWAP_COST) -> np.ndarray:
+                   max_turn_rate: float = MAX_TURN_RATE, swap_cost: float = SWAP_COST,
+                   lags: int | None = None) -> np.ndarray:
     """(T,) yaws of the two labellings → (T,) bool, True where the swapped labelling is kept.
 
-    Cost of a path: the turn beyond ``max_turn_rate / fps`` between consecutive frames, summed,
-    plus ``swap_cost`` per swapped frame; the cheapest path by dynamic programming.
+    Cost of a path: for every frame and every lag k = 1 … ``lags``, the turn from k frames back
+    beyond k · ``max_turn_rate / fps``, plus ``swap_cost`` · lags per swapped frame (the turn
+    terms grow with the lags, so must the tie-breaker); the cheapest path by dynamic programming
+    over the last ``lags`` labellings (default ``lags_for(fps)``). Lags beyond one matter where
+    the detector flickers: one garbled frame, read halfway between the two facings by both
+    labellings, would otherwise be a stepping stone across a 180° flip at half the cost.
     """
     yaws = np.stack([np.asarray(yaw, dtype=np.float64), np.asarray(yaw_swapped, dtype=np.float64)], axis=1)
     frames = len(yaws)
     if frames == 0:
         return np.zeros(0, dtype=bool)
     free = max_turn_rate / max(float(fps), 1e-6)
-    unary = np.array([0.0, swap_cost])
-    cost = unary.copy()
-    back = np.zeros((frames, 2), dtype=np.int64)
+    lags = lags_for(fps) if lags is None else max(1, int(lags))
+    swap_cost = swap_cost * lags
+    states = 1 << lags                       # state bits: labelling of frame t − j at bit j
+    history = np.arange(states)
+    cost = np.where(history >> 1 == 0, np.where(history & 1, swap_cost, 0.0), np.inf)
+    back = np.zeros((frames, states), dtype=np.int64)
+    current = history & 1
     for t in range(1, frames):
-        step = np.maximum(np.abs(wrap_near(yaws[t][None, :] - yaws[t - 1][:, None], 0.0)) - free, 0.0)  # [previous, current]
-        total = cost[:, None] + step
-        back[t] = total.argmin(axis=0)
-        cost = total.min(axis=0) + unary
-    states = np.zeros(frames, dtype=np.int64)
-    states[-1] = int(cost.argmin())
-    for t in range(frames - 1, 0, -1):
-        states[t - 1] = back[t, states[t]]
-    return states.astype(bool)
+        # The two possible previous states of each state q: q's history shifted, oldest bit 0 or 1.
+        prev = np.stack([history >> 1, (history >> 1) | (1 << (lags - 1))])   # (2, states)
+        turn = np.zeros(prev.shape)
+        for k in range(1, min(lags, t) + 1):
+            then = yaws[t - k, (prev >> (k - 1)) & 1]
+            turn += np.maximum(np.abs(wrap_near(yaws[t, current][None, :] - then, 0.0)) - k * free, 0.0)
+        total = cost[prev] + turn
+        pick = total.argmin(axis=0)
+        back[t] = prev[pick, history]
+        cost = total[pick, history] + np.where(current, swap_cost, 0.0)
+    state = int(cost.argmin())
+    out = np.zeros(frames, dtype=bool)
+    for t in range(frames - 1, -1, -1):
+        out[t] = bool(state & 1)
+        state = back[t, state]
+    return out
 
 
 def swap_labels(kp, frames: np.ndarray, joints=None):
