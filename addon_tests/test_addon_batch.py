@@ -66,14 +66,8 @@ def test_batch_relabels_front_back_swaps_and_says_so(tmp_path, weights_path):
     """The sample's detection with frames 30–59 labelled left for right (as MediaPipe does when
     it takes a back for a front): the batch job relabels exactly those and reports it; with
     --no-swap-repair it keys them as detected and says nothing."""
-    from ambiblend.core.detect import load_keypoints
-    from ambiblend.core.track.facing import swap_labels
-    kp = load_keypoints(SAMPLE_KEYPOINTS)
-    stretch = np.zeros(kp.num_frames, bool)
-    stretch[30:60] = True
-    bad = swap_labels(kp, stretch)
-    clip = tmp_path / "swapped.npz"
-    np.savez(clip, xy=bad.xy, conf=bad.conf, fps=bad.fps, image_size=np.array(bad.image_size))
+    from tests.swapped_sample import write_swapped_sample
+    clip = write_swapped_sample(tmp_path / "swapped.npz")
     fixed = _run("--input", clip, "--output", tmp_path / "a", "--weights", weights_path, "--formats", "npz", cwd=tmp_path)
     kept = _run("--input", clip, "--output", tmp_path / "b", "--weights", weights_path, "--formats", "npz",
                 "--no-swap-repair", cwd=tmp_path)

@@ -67,13 +67,8 @@ def test_front_back_swaps_are_relabelled_before_training(tmp_path, capsys):
     """A fine-tune must not learn from left and right swapped: the sample's detection with frames
     30–59 labelled left for right extracts to exactly the clean sample's poses (and says so);
     --no-swap-repair keeps the detector's labels."""
-    from ambiblend.core.track.facing import swap_labels
-    kp = load_keypoints(SAMPLE_KEYPOINTS)
-    stretch = np.zeros(kp.num_frames, bool)
-    stretch[30:60] = True
-    bad = swap_labels(kp, stretch)
-    clip = tmp_path / "swapped.npz"
-    np.savez(clip, xy=bad.xy, conf=bad.conf, fps=bad.fps, image_size=np.array(bad.image_size))
+    from tests.swapped_sample import write_swapped_sample
+    clip = write_swapped_sample(tmp_path / "swapped.npz")
     for name, source, extra in (("clean", SAMPLE_KEYPOINTS, []), ("fixed", clip, []), ("kept", clip, ["--no-swap-repair"])):
         assert main(["--input", str(source), "--out", str(tmp_path / f"{name}.npz"), "--jobs", "1", *extra]) == 0
     assert "swapped.npz: 100 frames, person in 100, left/right relabelled in 30," in capsys.readouterr().out
