@@ -79,17 +79,20 @@ def swapped_frames(yaw: np.ndarray, yaw_swapped: np.ndarray, fps: float,
     cost = np.where(history >> 1 == 0, np.where(history & 1, swap_cost, 0.0), np.inf)
     back = np.zeros((frames, states), dtype=np.int64)
     current = history & 1
+    unary = np.where(current, swap_cost, 0.0)
+    # The two possible previous states of each state q: q's history shifted, oldest bit 0 or 1,
+    # and the labelling each gives frame t − k.
+    prev = np.stack([history >> 1, (history >> 1) | (1 << (lags - 1))])   # (2, states)
+    earlier = [(prev >> (k - 1)) & 1 for k in range(1, lags + 1)]
     for t in range(1, frames):
-        # The two possible previous states of each state q: q's history shifted, oldest bit 0 or 1.
-        prev = np.stack([history >> 1, (history >> 1) | (1 << (lags - 1))])   # (2, states)
+        now = yaws[t, current][None, :]
         turn = np.zeros(prev.shape)
         for k in range(1, min(lags, t) + 1):
-            then = yaws[t - k, (prev >> (k - 1)) & 1]
-            turn += np.maximum(np.abs(wrap_near(yaws[t, current][None, :] - then, 0.0)) - k * free, 0.0)
+            turn += np.maximum(np.abs(wrap_near(now - yaws[t - k, earlier[k - 1]], 0.0)) - k * free, 0.0)
         total = cost[prev] + turn
         pick = total.argmin(axis=0)
         back[t] = prev[pick, history]
-        cost = total[pick, history] + np.where(current, swap_cost, 0.0)
+        cost = total[pick, history] + unary
     state = int(cost.argmin())
     out = np.zeros(frames, dtype=bool)
     for t in range(frames - 1, -1, -1):
