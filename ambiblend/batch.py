@@ -252,15 +252,10 @@ def write_clip(clip: Path, motion, out_dir: Path, args, stem: str) -> list[Path]
 
 def people_report(motion) -> str:
     """'person 2 of 3 found; 1 root jump faster than 10 m/s (…)' — '' for one person and no jump."""
+    from ambiblend.core.pipeline import lift_notes
     found = motion.info.get("people", 1)
-    jumps = motion.info.get("root_jumps")
     parts = [f"person {motion.info['person']} of {found} found"] if found > 1 else []
-    if jumps is not None and jumps.describe():
-        parts.append(jumps.describe())
-    from ambiblend.core.track.facing import describe_swaps
-    if describe_swaps(motion.info.get("swapped_frames", 0)):
-        parts.append(describe_swaps(motion.info["swapped_frames"]))
-    return "; ".join(parts)
+    return "; ".join(parts + lift_notes(motion))
 
 
 def lifted(clips: list[Path], options, model, args):

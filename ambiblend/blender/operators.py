@@ -17,7 +17,6 @@ import bpy
 from bpy.types import Operator
 
 from ..core.errors import AmbiblendError
-from ..core.track.facing import describe_swaps
 from .armature import bake_motion, is_ambiblend_armature
 from .dependencies import requirement_message
 from .prefs import get_preferences
@@ -104,9 +103,8 @@ def people_note(motion) -> str:
 def jumps_note(motion) -> str:
     """' 2 root jumps faster than 10 m/s (…) treated as a gap.' and ' Left and right relabelled in
     N frames (…).' when the lift found any."""
-    jumps = motion.info.get("root_jumps")
-    texts = [jumps.describe() if jumps is not None else "", describe_swaps(motion.info.get("swapped_frames", 0))]
-    return "".join(f" {text[0].upper()}{text[1:]}." for text in texts if text)
+    from ..core.pipeline import lift_notes
+    return "".join(f" {text[0].upper()}{text[1:]}." for text in lift_notes(motion))
 
 
 def bake_people(context, motions: list, request: LiftRequest) -> str:

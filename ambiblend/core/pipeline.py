@@ -25,7 +25,7 @@ from .scale.trajectory import (DEFAULT_FOCAL_35MM, DEFAULT_SUBJECT_HEIGHT, metri
                                size_consistency)
 from .skeleton import ANKLE_TO_SOLE, FEET, ROOT
 from .track.choose import choose, parse_choice
-from .track.facing import repair_facing
+from .track.facing import describe_swaps, repair_facing
 from .track.jumps import HUMAN_ROOT_SPEED, remove_jumps, root_speeds
 
 # People the detector looks for per frame (``detect.mediapipe_pose.DEFAULT_MAX_PEOPLE``, not
@@ -226,6 +226,14 @@ def lift_keypoints(kp, model: LiftingModel, options: PipelineOptions, anchor=Non
                   info={"image_size": kp.image_size, "model": model.info, "root_jumps": jumps,
                         "swapped_frames": int(swapped.sum()),
                         "max_root_speed": float(root_speeds(world, kp.fps).max(initial=0.0))})
+
+
+def lift_notes(motion: Motion) -> list[str]:
+    """The lift's sentences for a report (lower-case, no full stop): root jumps found and treated,
+    front/back swaps relabelled; none when the lift needed neither."""
+    jumps = motion.info.get("root_jumps")
+    texts = (jumps.describe() if jumps is not None else "", describe_swaps(motion.info.get("swapped_frames", 0)))
+    return [text for text in texts if text]
 
 
 def _prepare(path, options: PipelineOptions | None, model: LiftingModel | None):
