@@ -16,6 +16,12 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".m
 KEYPOINT_EXTENSIONS = (".npz", ".json")
 
 
+def is_video(path) -> bool:
+    """A video file by its extension (a folder never is: it holds OpenPose frames)."""
+    path = Path(path)
+    return path.suffix.lower() in VIDEO_EXTENSIONS and not path.is_dir()
+
+
 def read_input(path, progress=None, person="largest", max_people: int = DEFAULT_MAX_PEOPLE,
                cache: bool = False, jobs: int = 1) -> Keypoints2D:
     """The chosen person (``core.track.choose``; not "all") of a video or keypoint file.
@@ -48,7 +54,7 @@ def read_people(path, progress=None, max_people: int = DEFAULT_MAX_PEOPLE, cache
     suffix = path.suffix.lower()
     if path.is_dir() or suffix in KEYPOINT_EXTENSIONS:
         return load_people(path)
-    if suffix in VIDEO_EXTENSIONS:
+    if is_video(path):
         stat = path.stat() if path.is_file() else None
         key = (str(path.resolve()), stat and stat.st_size, stat and stat.st_mtime_ns, int(max_people))
         if cache and key in _last:

@@ -35,12 +35,6 @@ def hands_note(motion, bone_names=None) -> str:
     return note
 
 
-def is_video(path) -> bool:
-    from ..detect.inputs import VIDEO_EXTENSIONS
-    path = Path(path)
-    return path.suffix.lower() in VIDEO_EXTENSIONS and not path.is_dir()
-
-
 def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, progress=None,
               file_hands=False) -> str:
     """The hands of ``kp``'s person, detected in the video ``path`` or read from the keypoint
@@ -48,6 +42,7 @@ def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, pr
     ``motion.info["hands_note"]``). file_hands: ``read_hands(path)`` when already read. A
     malformed file raises ``AmbiblendError`` before ``motion`` is touched."""
     from ..detect.hand_files import read_hands
+    from ..detect.inputs import is_video
     from .detect import detect_hands
     from .files import file_track
     from .motion import solve_hands
@@ -74,6 +69,7 @@ def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str 
     ``add_hands`` (finger smoothness from ``options.clean.finger_smoothness``, 0.5 without
     cleaning). progress covers both passes (body, then hands); cache: see ``read_people``."""
     from ..detect import read_people
+    from ..detect.inputs import is_video
     from ..pipeline import PipelineOptions, check_options, lift_keypoints, load_lifting_model, relabel_swaps
     from ..track import choose
     options = options or PipelineOptions()
