@@ -7,12 +7,18 @@ factory scene (which also disables non-default add-ons, so ``addon`` re-enables 
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 USER_RESOURCES = tempfile.mkdtemp(prefix="ambiblend-blender-user-")
 os.environ["BLENDER_USER_RESOURCES"] = USER_RESOURCES
+# The installed extension unpacks its wheels here (~0.5 GB a run): left behind, a hundred runs
+# filled the disk and a later CI could not install its venvs. Registered before bpy, so it
+# runs after Blender's own exit handlers.
+atexit.register(shutil.rmtree, USER_RESOURCES, ignore_errors=True)
 
 import bpy  # noqa: E402
 import addon_utils  # noqa: E402,I001  (Blender's module: importable only after bpy)

@@ -11,8 +11,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent("""
-    import builtins, os, sys, tempfile
-    os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp()
+    import atexit, builtins, os, shutil, sys, tempfile
+    os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="ambiblend-blender-user-")
+    atexit.register(shutil.rmtree, os.environ["BLENDER_USER_RESOURCES"], ignore_errors=True)
     blocked = {"torch", "mediapipe", "cv2", "scipy", "matplotlib"}
     real_import = builtins.__import__
     def guarded(name, *args, **kwargs):
