@@ -56,6 +56,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-swap-repair", action="store_true",
                    help="keep the detector's left/right labels even where the body's facing says it "
                         "took the back for the front")
+    p.add_argument("--no-flip-average", action="store_true",
+                   help="lift each frame once, not also its mirror image (the average of both is the default)")
     p.add_argument("--formats", default="fbx",
                    help="comma-separated: fbx, bvh, glb, gltf, npz (the lifted joints) (default fbx)")
     p.add_argument("--fbx-preset", default="blender", choices=("blender", "unity", "unreal"),
@@ -123,7 +125,8 @@ def make_options(args):
                            device=args.device.upper(), weights=args.weights, clean=clean,
                            detector_3d_weight=args.detector_3d, person=getattr(args, "person", "largest"),
                            max_people=getattr(args, "max_people", 4),
-                           repair_swaps=not getattr(args, "no_swap_repair", False))
+                           repair_swaps=not getattr(args, "no_swap_repair", False),
+                           flip_average=not getattr(args, "no_flip_average", False))
 
 
 def output_stems(clips: list[Path]) -> dict[Path, str]:

@@ -48,11 +48,13 @@ def reference_scale(pose2d_norm: np.ndarray, gt3d: np.ndarray, root_depth: float
     return 0.5 * (sx + sy)
 
 
-def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str = DEFAULT_SUBJECT_HEIGHT) -> dict:
+def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str = DEFAULT_SUBJECT_HEIGHT,
+                   flip: bool = False) -> dict:
     """Lift every sequence and score it against ``data.poses_3d``.
 
     height: subject height in metres for the metric scale, or 'gt' for each sequence's true
-    standing height. → {"overall": {metric: value}, "groups": {group: {...}},
+    standing height. flip: score the flip-averaged lift the add-on keys (``lift_sequence``); off,
+    the network alone (what training selects on). → {"overall": {metric: value}, "groups": {group: {...}},
     "sequences": {name: {...}}, "trace": {name: (S (T,), S_ref (T,))}}. Errors in mm, PCK/AUC in %.
     """
     if data.poses_3d is None:
@@ -61,7 +63,7 @@ def evaluate_model(model: LiftingModel, data: SequenceSet, height: float | str =
     seq_rows, trace, frame_group = {}, {}, []
     for i in range(len(data)):
         xy, gt = data.sequence(i), data.sequence(i, "poses_3d").astype(np.float64)
-        lifted = lift_sequence(xy, model)  # honours 'scale on 3D' ablation models
+        lifted = lift_sequence(xy, model, flip=flip)  # honours 'scale on 3D' ablation models
         units, s = lifted.joints, lifted.scale
         h = M.subject_height(gt) if height == "gt" else float(height)
         metric = M.to_metric(units, h)
@@ -131,11 +133,13 @@ def main(argv=None) -> int:
                     help="scale by each sequence's true standing height instead of the default 1.70 m")
     ap.add_argument("--height", type=float, default=DEFAULT_SUBJECT_HEIGHT)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--flip", action="store_true",
+                    help="score the flip-averaged lift (the add-on's default) instead of the network alone")
     args = ap.parse_args(argv)
     try:
         model = load_model(args.weights, args.device)
         data = SequenceSet.load(args.data)
-        result = evaluate_model(model, data, "gt" if args.height_from_gt else args.height)
+        result = evaluate_model(model, data, "gt" if args.height_from_gt else args.height, flip=args.flip)
         write_report(result, args.out, args.weights, args.data)
     except AmbiblendError as exc:
         print(f"error: {exc}")

@@ -242,7 +242,7 @@ def method_poses(view: ViewData, model: LiftingModel, height: float, detector_3d
     - ``raw lift``: the lifter alone on the detector's labels (``lift_to_camera``, no swap
       repair, no detector 3D, no cleaning);
     - ``lift + detector 3D``: the default output before cleaning: front/back swaps relabelled
-      (``track.facing``) and MediaPipe's depth blended in (``lift.fuse``);
+      (``track.facing``), the lift flip-averaged and MediaPipe's depth blended in (``lift.fuse``);
     - ``default output``: exactly what the batch job keys with its default options (fusion,
       cleaning, ground, foot locking), turned back from Blender axes to the camera's;
     - ``MediaPipe world``: the detector's own 3D (``pose_world_landmarks``), same graph and frames;
@@ -254,7 +254,8 @@ def method_poses(view: ViewData, model: LiftingModel, height: float, detector_3d
     options = PipelineOptions(subject_height=height, detector_3d_weight=detector_3d_weight, clean=CleanOptions())
     if kp.world is not None:
         relabelled = relabel_swaps(kp, model, options)[0]
-        out["lift + detector 3D"] = lift_to_camera(relabelled, model, height, detector_3d_weight=detector_3d_weight).joints
+        out["lift + detector 3D"] = lift_to_camera(relabelled, model, height, detector_3d_weight=detector_3d_weight,
+                                                   flip=options.flip_average).joints
     cam = lift_keypoints(kp, model, options).joints @ CAMERA_TO_BLENDER  # inverse of camera_to_blender
     out["default output"] = cam - cam[:, ROOT:ROOT + 1]
     if kp.world is not None:

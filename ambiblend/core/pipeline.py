@@ -61,6 +61,9 @@ class PipelineOptions:
     # Relabel the detector's front/back confusions (whole-body left/right swaps) found by the
     # body's facing continuity (``track.facing``).
     repair_swaps: bool = True
+    # Lift the mirror image too and average the two depths (``lift_sequence(flip=True)``): the
+    # lifter's errors on a pose and on its mirror are partly independent; twice the lift's cost.
+    flip_average: bool = True
 
 
 @dataclass
@@ -178,7 +181,8 @@ class CameraMotion:
 
 
 def lift_to_camera(kp, model: LiftingModel, subject_height: float = DEFAULT_SUBJECT_HEIGHT,
-                   focal_35mm: float = DEFAULT_FOCAL_35MM, detector_3d_weight: float = 0.0) -> CameraMotion:
+                   focal_35mm: float = DEFAULT_FOCAL_35MM, detector_3d_weight: float = 0.0,
+                   flip: bool = False) -> CameraMotion:
     """``Keypoints2D`` (pixels) → ``CameraMotion``: the add-on's lifting, also used to score it.
 
     The lifter gives root-relative camera-frame joints in model units; ``size_consistency``
@@ -186,9 +190,11 @@ def lift_to_camera(kp, model: LiftingModel, subject_height: float = DEFAULT_SUBJ
     turns them into metres from the subject height; the scale module's S_2D times that factor
     gives the camera-frame root position (``root_trajectory``). detector_3d_weight: blend of the
     detector's own 3D depth (``kp.world``, when the detector gave it) into the lifter's.
+    flip: average with the lift of the mirror image (``lift_sequence``).
     """
     world = getattr(kp, "world", None)
-    lifted = lift_sequence(kp.xy, model, world=world, world_weight=detector_3d_weight if world is not None else 0.0)
+    lifted = lift_sequence(kp.xy, model, world=world, world_weight=detector_3d_weight if world is not None else 0.0,
+                           flip=flip)
     k = size_consistency(lifted.joints)  # one body size for the clip; the rest is depth
     joints = lifted.joints * k[:, None, None]
     m = metric_scale(joints, subject_height)
@@ -303,7 +309,8 @@ def swap_judge(model: LiftingModel) -> LiftingModel:
 def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):
     """``lift_to_camera`` in Blender axes with impossible root jumps removed (the 2D tells a
     depth-only jump from a real one) → (CameraMotion, joints, conf, filled, Jumps)."""
-    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight)
+    cam = lift_to_camera(kp, model, options.subject_height, options.focal_35mm, options.detector_3d_weight,
+                         options.flip_average)
     world = camera_to_blender(cam.joints + cam.root[:, None, :])
     return (cam, *remove_jumps(world, kp.conf, kp.filled, kp.fps, xy=kp.xy))
 
