@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambiblend.core.assets import BUNDLED_WEIGHTS
+from ambiblend.core.assets import BUNDLED_WEIGHTS, SWAP_JUDGE_WEIGHTS
 from ambiblend.core.detect import load_keypoints
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.pipeline import PipelineOptions, lift_keypoints
@@ -71,8 +71,9 @@ def sample():
 
 def test_swaps_in_real_detections_are_relabelled(sample):
     """The bundled real clip (MediaPipe on cam04, no swaps) with frames 30–59 relabelled left for
-    right, as MediaPipe did on cam02: the bundled lifter's facing finds exactly those frames."""
-    kp, model = sample
+    right, as MediaPipe did on cam02: the bundled judge's facing finds exactly those frames."""
+    kp, _ = sample
+    model = load_model(SWAP_JUDGE_WEIGHTS, "cpu")
     assert not repair_facing(kp, model)[1].any()          # the clean clip is not touched
     stretch = np.zeros(kp.num_frames, bool)
     stretch[30:60] = True
@@ -115,8 +116,8 @@ def test_the_pipeline_keys_the_repaired_motion_and_reports_it(sample):
     assert describe_swaps(1).startswith("left and right relabelled in 1 frame ") and describe_swaps(0) == ""
 
 
-def test_the_bundled_lifter_reads_the_facing_whatever_weights_lift(sample):
-    """The repair was measured with the bundled lifter; a user's own weights lift the clip but
+def test_the_bundled_judge_reads_the_facing_whatever_weights_lift(sample):
+    """The repair was measured with the bundled judge; a user's own weights lift the clip but
     do not judge the swaps (``model=None`` would fail here if it were used)."""
     from ambiblend.core.pipeline import relabel_swaps
     kp, _ = sample

@@ -15,7 +15,7 @@ fails if nothing at all is extracted. ``--jobs N`` (default: the cores) detects 
 worker processes, as the batch script does (``core.parallel``; same output as ``--jobs 1``), or a
 single long video in N overlapping chunks (``core.detect.chunks``). Frames where the detector took
 the person's back for the front are relabelled as the add-on does (``core.track.facing``, with
-the bundled lifter; ``--no-swap-repair`` keeps the detector's labels): a fine-tune should not
+the bundled judge; ``--no-swap-repair`` keeps the detector's labels): a fine-tune should not
 learn from left and right swapped.
 """
 from __future__ import annotations
