@@ -1,11 +1,12 @@
 """The accuracy claims of assets/REAL_FOOTAGE.md, re-measured on the shared Pose2Sim clip with the
 real detector and the shipped model (≈ 30 s: four 100-frame 1080×1920 views are detected).
 
-Asserted with margins below the measured figures (default output 63.5 mm, MediaPipe world
-landmarks 83.2 mm, 14 common joints), so that a regression in detection, lifting, the swap
-repair, the blend or cleaning fails here: the default output is at most 0.85 × MediaPipe's own
-3D in the mean (issue 11's goal) and beats its bone directions on at least three views; the swap
-repair wins back cam02; cleaning costs at most 1 mm on any view."""
+Asserted with margins below the measured figures (default output 56.0 mm, MediaPipe world
+landmarks 83.2 mm, 14 common joints), so that a regression in detection, lifting, flip
+averaging, the swap repair, the blend or cleaning fails here: the default output is at most
+0.75 × MediaPipe's own 3D in the mean (measured 0.67; issue 11's goal was 0.85) and beats its
+bone directions on at least three views (measured four); the swap repair wins back cam02;
+cleaning costs at most 1 mm on any view."""
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def test_default_output_beats_mediapipe_world_landmarks(scores):
     ours = np.array([s["pmpjpe14"] for s in scores["default output"]])
     mediapipe = np.array([s["pmpjpe14"] for s in scores["MediaPipe world"]])
     flat = np.array([s["pmpjpe14"] for s in scores["zero depth"]])
-    assert ours.mean() <= 0.85 * mediapipe.mean(), (ours, mediapipe)
+    assert ours.mean() <= 0.75 * mediapipe.mean(), (ours, mediapipe)
     assert ours.mean() < 0.75 * flat.mean()
     bones = np.array([s["bone_deg"] for s in scores["default output"]])
     assert (bones < np.array([s["bone_deg"] for s in scores["MediaPipe world"]])).sum() >= 3
@@ -54,7 +55,7 @@ def test_cleaning_never_costs_more_than_a_millimetre(scores):
 
 def test_swap_repair_wins_back_the_view_mediapipe_reads_back_to_front(scores):
     """cam02: MediaPipe swaps left and right in 28 % of the frames; relabelled, the default output
-    there beats the raw lift on the detector's labels by more than 40 mm (measured 64 vs 124)."""
+    there beats the raw lift on the detector's labels by more than 40 mm (measured 50 vs 116)."""
     cam02 = 1
     assert scores["default output"][cam02]["pmpjpe14"] < scores["raw lift"][cam02]["pmpjpe14"] - 40.0
     assert scores["default output"][cam02]["pmpjpe14"] < 0.7 * scores["MediaPipe world"][cam02]["pmpjpe14"]
