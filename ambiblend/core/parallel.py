@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -133,12 +133,26 @@ class WorkerPool:
         if restart:
             self.close()
         executor = self._start()
-        return {j: executor.submit(_worker_task, fn, items[j]) for j in indices}
+        futures = {}
+        for j in indices:
+            try:
+                futures[j] = executor.submit(_worker_task, fn, items[j])
+            except BrokenProcessPool as exc:
+                # A task queued a moment ago crashed its worker while the rest were queued:
+                # these fail like the pool's other tasks, and ``_collect`` retries each.
+                futures[j] = Future()
+                futures[j].set_exception(exc)
+        return futures
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+            executor, self._executor = self._executor, None
+            if getattr(executor, "_broken", False):
+                # Python 3.11's executor, once broken, joins its surviving workers without
+                # stopping them, and they wait for work for ever: stop them first (a test hung).
+                for process in list((getattr(executor, "_processes", None) or {}).values()):
+                    process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self):
         return self
