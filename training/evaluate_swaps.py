@@ -6,7 +6,7 @@ Each sequence gets detector-like 2D (``data.mocap.detector_like``: noise, droppe
 own short limb swaps) and, by a fair draw, one of: nothing more, or one stretch (10–50 % of the
 sequence, starting anywhere in its first half) with the whole body, the legs only or the arms
 only labelled left for right, as MediaPipe does when it takes a back for a front. The repair
-then runs as in the add-on. Printed per kind: frames with some limb unit mislabelled (nearer the
+then runs as in the add-on (judged by ``assets/swap_judge.safetensors``; ``--weights`` lifts). Printed per kind: frames with some limb unit mislabelled (nearer the
 exact 2D swapped than as labelled) before and after, and PMPJPE (mm) of the raw lift before and
 after. W/test.npz comes from ``training.prepare_mocap`` (group split: contents and styles never
 trained on).
@@ -21,6 +21,7 @@ import numpy as np
 from ambiblend.core.detect import Keypoints2D
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.lift.infer import lift_sequence
+from ambiblend.core.pipeline import swap_judge
 from ambiblend.core.skeleton import FLIP_GROUPS, FLIP_PERMUTATION
 from ambiblend.core.track.facing import repair_facing, swap_labels
 from training.data.mocap import detector_like
@@ -57,7 +58,7 @@ def evaluate(data: dict, model, sequences: int, seed: int = 0) -> dict:
             stretch[start:start + int(rng.integers(max(2, n // 10), max(3, n // 2)))] = True
         kp = Keypoints2D(xy=xy, conf=conf, filled=np.zeros(n, bool), fps=fps, image_size=(1, 1), source="mocap")
         seen = swap_labels(kp, stretch, KINDS[kind])
-        repaired, _ = repair_facing(seen, model)
+        repaired, _ = repair_facing(seen, swap_judge(model))   # judged as in the add-on
         gt = truth3d - truth3d[:, :1]
         row = stats[kind]
         row["sequences"] += 1

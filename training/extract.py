@@ -31,8 +31,7 @@ if __package__ in (None, ""):  # allow `python training/extract.py`
 
 from ambiblend.core.detect import Keypoints2D, list_clips, read_input
 from ambiblend.core.errors import AmbiblendError
-from ambiblend.core.pipeline import swap_judge
-from ambiblend.core.track.facing import repair_facing
+from ambiblend.core.pipeline import PipelineOptions, relabel_swaps
 from ambiblend.core.parallel import WorkerPool, default_jobs
 from training.data.sequences import SequenceSet
 
@@ -97,7 +96,7 @@ def main(argv=None) -> int:
         ap.error(f"--jobs must be at least 1, got {args.jobs}")
     try:
         inputs = list_clips(args.input)
-        lifter = None if args.no_swap_repair else swap_judge(None)
+        options = PipelineOptions(repair_swaps=not args.no_swap_repair)
         clips = []
         for path, outcome in read_all(inputs, args.jobs):
             if outcome.bug is not None:
@@ -107,9 +106,7 @@ def main(argv=None) -> int:
                     raise AmbiblendError(outcome.error)
                 print(f"skipped {path.name}: {outcome.error}", flush=True)
                 continue
-            clip, swapped = outcome.value, np.zeros(outcome.value.num_frames, bool)
-            if lifter is not None:
-                clip, swapped = repair_facing(clip, lifter)
+            clip, swapped = relabel_swaps(outcome.value, None, options)   # the bundled judge
             clips.append(clip)
             note = f", left/right relabelled in {int(swapped.sum())}" if swapped.any() else ""
             print(f"{path.name}: {clip.num_frames} frames, person in {int((~clip.filled).sum())}{note}, "

@@ -290,10 +290,12 @@ def relabel_swaps(kp, model: LiftingModel, options: PipelineOptions):
     bundled judge (``assets.SWAP_JUDGE_WEIGHTS``) whatever weights lift the clip: the repair
     was measured with it, and a lifter whose own facing flips (the Chen-style model of the
     model card flips its hips on the Pose2Sim cam02 view; the default model relabels that
-    whole view) would have the repair swap labels that were right."""
-    if not options.repair_swaps:
+    whole view) would have the repair swap labels that were right. No judge (``model`` None in
+    a checkout without assets): nothing is relabelled."""
+    judge = swap_judge(model) if options.repair_swaps else None
+    if judge is None:
         return kp, np.zeros(kp.num_frames, dtype=bool)
-    return repair_facing(kp, swap_judge(model))
+    return repair_facing(kp, judge)
 
 
 @lru_cache(maxsize=1)

@@ -35,8 +35,12 @@ def hands_note(motion, bone_names=None) -> str:
     return note
 
 
+# ``add_hands``'s file_hands when the keypoint file's hands were not read yet (None: read, none).
+NOT_READ = object()
+
+
 def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, progress=None,
-              file_hands=False) -> str:
+              file_hands=NOT_READ) -> str:
     """The hands of ``kp``'s person, detected in the video ``path`` or read from the keypoint
     file ``path``, as a ``HandMotion`` in ``motion.info["hands"]``; → the report line (also in
     ``motion.info["hands_note"]``). file_hands: ``read_hands(path)`` when already read. A
@@ -51,7 +55,7 @@ def add_hands(motion, kp, path, mode: str = "crops", smoothness: float = 0.5, pr
     if is_video(path):
         track = detect_hands(path, kp, mode=mode, progress=progress)
     else:
-        file_hands = read_hands(path) if file_hands is False else file_hands
+        file_hands = read_hands(path) if file_hands is NOT_READ else file_hands
         if file_hands is None:
             note = f"Hands: {path.name} is a keypoint file without hand keypoints; fingers not keyed."
             motion.info[NOTE_KEY] = note
@@ -77,7 +81,7 @@ def run_pipeline_hands(path, options=None, progress=None, model=None, mode: str 
     if not path or not str(path).strip():
         raise AmbiblendError("No input chosen: pick a video or a keypoint file.")
     # A keypoint file's hands are read first: a malformed hand array fails before the lift.
-    file_hands = False
+    file_hands = NOT_READ
     if not is_video(path) and Path(path).exists():
         from ..detect.hand_files import read_hands
         file_hands = read_hands(path)
