@@ -183,3 +183,27 @@ def test_npz_world_joints_checked_and_gaps_filled(tmp_path):
     np.savez(tmp_path / "bad.npz", xy=xy, world=world[:, :, :2])
     with pytest.raises(AmbiblendError, match=r"bad.npz: 'world' has shape \(6, 17, 2\), expected \(6, 17, 3\)"):
         load_keypoints(tmp_path / "bad.npz")
+
+
+def test_a_person_found_twice_in_one_frame_counts_once():
+    """People are counted before detection (``count_people``): an upside-down copy of a person
+    inside his own box (MediaPipe's still-image mode adds one on cam02 of the Pose2Sim clip) is
+    the same person; a second person beside him, or half in front of him, is another."""
+    from ambiblend.core.detect.mediapipe_pose import Pose, count_distinct
+    with PoseRunner(still_images=True) as run:
+        found = run(next(frames(SAMPLE, 1)))
+    assert len(found) == 1
+    man = found[0]
+    lo, hi = man.points.min(axis=0), man.points.max(axis=0)
+    centre, width = (lo + hi) / 2, hi[0] - lo[0]
+
+    def moved(points):
+        return Pose(points=points, visibility=man.visibility, world=man.world)
+
+    upside_down = moved(centre + (man.points - centre) * [0.9, -0.9])
+    beside = moved(man.points + [1.2 * width, 0.0])
+    half_in_front = moved(man.points + [0.5 * width, 0.0])
+    assert count_distinct([man]) == 1 and count_distinct([]) == 0
+    assert count_distinct([man, upside_down]) == count_distinct([upside_down, man]) == 1
+    assert count_distinct([man, beside]) == 2 and count_distinct([man, half_in_front]) == 2
+    assert count_distinct([man, upside_down, beside]) == 2

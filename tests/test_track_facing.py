@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambiblend.core.assets import BUNDLED_WEIGHTS, SWAP_JUDGE_WEIGHTS
+from ambiblend.core.assets import BUNDLED_WEIGHTS
 from ambiblend.core.detect import load_keypoints
 from ambiblend.core.lift.checkpoint import load_model
 from ambiblend.core.pipeline import PipelineOptions, lift_keypoints
@@ -71,9 +71,8 @@ def sample():
 
 def test_swaps_in_real_detections_are_relabelled(sample):
     """The bundled real clip (MediaPipe on cam04, no swaps) with frames 30–59 relabelled left for
-    right, as MediaPipe did on cam02: the bundled judge's facing finds exactly those frames."""
-    kp, _ = sample
-    model = load_model(SWAP_JUDGE_WEIGHTS, "cpu")
+    right, as MediaPipe did on cam02: the bundled model's facing finds exactly those frames."""
+    kp, model = sample
     assert not repair_facing(kp, model)[1].any()          # the clean clip is not touched
     stretch = np.zeros(kp.num_frames, bool)
     stretch[30:60] = True
@@ -128,3 +127,37 @@ def test_the_bundled_judge_reads_the_facing_whatever_weights_lift(sample):
     np.testing.assert_array_equal(fixed.xy, kp.xy)
     _, none = relabel_swaps(swap_labels(kp, stretch), None, PipelineOptions(repair_swaps=False))
     assert not none.any()
+
+
+def _folded(kp, frames, seed):
+    """``kp`` with the hips and/or the shoulders folded onto one side in ``frames``, as MediaPipe
+    folds them while it flickers between the two labellings (cam02 of the Pose2Sim clip)."""
+    from dataclasses import replace
+    from ambiblend.core.track.facing import _GIRDLES
+    rng = np.random.default_rng(seed)
+    xy = kp.xy.copy()
+    for t in frames:
+        for pair in _GIRDLES:
+            if rng.random() < 0.6:
+                side = xy[t, pair[int(rng.random() < 0.5)]]
+                xy[t, list(pair)] = side + rng.normal(0.0, 3.0, (2, 2))
+    return replace(kp, xy=xy)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_folded_flicker_frames_do_not_decide_the_labelling(sample, seed):
+    """A swapped stretch whose ends flicker with folded girdles: judged on every frame, the noise
+    of the folded frames made the old repair relabel everything after the stretch too (the
+    complement of the truth there; checked for these seeds). Judged on the readable frames only,
+    each readable frame gets its true labelling; the folded ones are found unreadable."""
+    from ambiblend.core.track.facing import readable_frames
+    kp, model = sample
+    stretch = np.zeros(kp.num_frames, bool)
+    stretch[30:60] = True
+    flicker = list(range(26, 34)) + list(range(56, 64))
+    bad = _folded(swap_labels(kp, stretch), flicker, seed)
+    readable = readable_frames(bad.xy)
+    assert readable_frames(kp.xy).all()
+    assert not readable[flicker].all() and readable[[i for i in range(kp.num_frames) if i not in flicker]].all()
+    _, frames = repair_facing(bad, model)
+    np.testing.assert_array_equal(frames[readable], stretch[readable])

@@ -6,7 +6,7 @@ Each sequence gets detector-like 2D (``data.mocap.detector_like``: noise, droppe
 own short limb swaps) and, by a fair draw, one of: nothing more, or one stretch (10–50 % of the
 sequence, starting anywhere in its first half) with the whole body, the legs only or the arms
 only labelled left for right, as MediaPipe does when it takes a back for a front. The repair
-then runs as in the add-on (judged by ``assets/swap_judge.safetensors``; ``--weights`` lifts). Printed per kind: frames with some limb unit mislabelled (nearer the
+then runs as in the add-on (judged by the bundled ``assets/model.safetensors``; ``--weights`` lifts). Printed per kind: frames with some limb unit mislabelled (nearer the
 exact 2D swapped than as labelled) before and after, and PMPJPE (mm) of the raw lift before and
 after. W/test.npz comes from ``training.prepare_mocap`` (group split: contents and styles never
 trained on).

@@ -13,10 +13,6 @@ ASSETS = PACKAGE_ROOT / "assets"
 # checkpoint (with Φ_D, for fine-tuning), kept out of the extension zip.
 BUNDLED_WEIGHTS = ASSETS / "model.safetensors"
 BUNDLED_CHECKPOINT = ASSETS / "model.pt"
-# The lifter that reads a body's facing for the front/back swap repair (``track.facing``): the
-# previous default model, with which the repair was measured. The current default, used as the
-# judge, relabels 95 of the 96 frames of the Pose2Sim cam02 view (the detector swapped 26 of them).
-SWAP_JUDGE_WEIGHTS = ASSETS / "swap_judge.safetensors"
 
 
 def bundled_weights() -> Path:

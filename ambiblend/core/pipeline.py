@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .assets import SWAP_JUDGE_WEIGHTS, bundled_weights
+from .assets import BUNDLED_WEIGHTS, bundled_weights
 from .errors import AmbiblendError
 from .geometry import camera_to_blender
 from .lift.checkpoint import LiftingModel, load_model, pick_device
@@ -287,11 +287,10 @@ def run_pipeline_people(path, options: PipelineOptions | None = None, progress=N
 def relabel_swaps(kp, model: LiftingModel, options: PipelineOptions):
     """``kp`` with the detector's front/back confusions relabelled when the options ask for it
     (``track.facing``) → (keypoints, (T,) bool frames relabelled). The facing is read by the
-    bundled judge (``assets.SWAP_JUDGE_WEIGHTS``) whatever weights lift the clip: the repair
-    was measured with it, and a lifter whose own facing flips (the Chen-style model of the
-    model card flips its hips on the Pose2Sim cam02 view; the default model relabels that
-    whole view) would have the repair swap labels that were right. No judge (``model`` None in
-    a checkout without assets): nothing is relabelled."""
+    bundled default model whatever weights lift the clip (``swap_judge``): the repair was
+    measured with it, and a lifter whose own facing flips (the Chen-style models of the model
+    card read cam02 of the Pose2Sim clip less well) would have the repair swap labels that were
+    right. No judge (``model`` None in a checkout without assets): nothing is relabelled."""
     judge = swap_judge(model) if options.repair_swaps else None
     if judge is None:
         return kp, np.zeros(kp.num_frames, dtype=bool)
@@ -300,13 +299,13 @@ def relabel_swaps(kp, model: LiftingModel, options: PipelineOptions):
 
 @lru_cache(maxsize=1)
 def _bundled_judge() -> LiftingModel:
-    return load_model(SWAP_JUDGE_WEIGHTS, "cpu")
+    return load_model(BUNDLED_WEIGHTS, "cpu")
 
 
 def swap_judge(model: LiftingModel) -> LiftingModel:
-    """The lifter that reads the facing for ``relabel_swaps``: the bundled judge (numpy, loaded
-    once), or ``model`` where it is missing (a checkout without assets)."""
-    return _bundled_judge() if SWAP_JUDGE_WEIGHTS.is_file() else model
+    """The lifter that reads the facing for ``relabel_swaps``: the bundled default model (numpy,
+    loaded once), or ``model`` where it is missing (a checkout without assets)."""
+    return _bundled_judge() if BUNDLED_WEIGHTS.is_file() else model
 
 
 def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):

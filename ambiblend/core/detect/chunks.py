@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..errors import AmbiblendError
 from ..parallel import WorkerPool, run_task
-from .mediapipe_pose import COUNT_CONFIDENCE, COUNT_EVERY_S, DetectionCancelled, Pose, PoseRunner
+from .mediapipe_pose import COUNT_CONFIDENCE, COUNT_EVERY_S, DetectionCancelled, Pose, PoseRunner, count_distinct
 from .video import frames, open_video
 
 # Frames each chunk detects before its own, to let MediaPipe's tracking and smoothing settle;
@@ -82,7 +82,7 @@ def detect_range(path, fps: float, chunk: Chunk, num_poses: int = 1, count: tupl
                                                      min_presence_confidence=COUNT_CONFIDENCE))
             every = count[1]
         for i, rgb in enumerate(frames(path, count_to, start=chunk.first), chunk.first):
-            if counter is not None and i >= chunk.start and i % every == 0 and len(counter(rgb)) > 1:
+            if counter is not None and i >= chunk.start and i % every == 0 and count_distinct(counter(rgb)) > 1:
                 return None
             poses = run(rgb)
             if i >= chunk.start:

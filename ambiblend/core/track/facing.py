@@ -8,14 +8,19 @@ that: read as 3D, the stretch starts and ends with the body's facing direction j
 180° between two frames. On the Pose2Sim cam02 view MediaPipe did this in 28 % of the frames,
 costing 38 mm PMPJPE there.
 
-So each frame gets two hypotheses — the labels as detected, and swapped — each lifted to 3D and
-read as a facing angle (yaw about the camera's vertical). A two-state Viterbi picks, per frame,
-the labelling whose facing turns no faster than a person turns (``MAX_TURN_RATE``; a pirouette
-is about 720°/s), with a small cost per swapped frame so that the detector's labelling wins
+So each frame gets four hypotheses (the labels as detected; the legs, the arms or both
+swapped), each lifted to 3D and read as the facing (yaw about the camera's vertical) of the hips
+and of the shoulders. A Viterbi picks, per frame, the labelling whose girdles turn no faster
+than a person turns (``MAX_TURN_RATE``; a pirouette is about 720°/s) and never face more than
+``MAX_TWIST`` apart, with a small cost per swapped unit so that the detector's labelling wins
 whenever the two are equally smooth (a clip the detector reads back-to-front throughout is left
-as it is: nothing in one view can tell). The detector swaps the legs and the arms as units,
-usually together; each unit is judged by its own girdle's facing (hips, shoulders), so a swap of
-one pair alone is relabelled alone.
+as it is: nothing in one view can tell). A swap of one limb pair alone is relabelled alone.
+
+Where the detector flickers between the labellings it also folds a girdle onto itself (left
+and right points a few pixels apart), and the facing read from such a frame is noise that can
+outweigh everything else: only frames whose girdles are open in the image (``readable_frames``)
+are judged, compared over the time between them; the others take the labelling of the judged
+frame before them.
 """
 from __future__ import annotations
 
@@ -31,6 +36,19 @@ SWAP_COST = np.radians(2.0)         # rad per frame relabelled and per lag: ties
 # Each frame's facing is compared with the frames of the last LAG_SECONDS (at least one): a
 # garbled frame cannot then bridge a 180° flip (3 frames at 60 fps, 1 at 15 fps).
 LAG_SECONDS = 0.05
+# The dynamic programme keeps at most this many histories (hypotheses ** lags).
+MAX_STATES = 4096
+# Hips and shoulders may face this far apart at no cost (a golf swing's backswing twists the
+# torso about 50-60°); beyond it a labelling reads as a body facing two ways, which is how an
+# arms-only relabelling that is wrong shows (the Pose2Sim cam02 view relabelled 68 frames of
+# arms the detector had right, against hips facing the other way).
+MAX_TWIST = np.radians(90.0)
+# A frame is judged only when both girdles are at least this share of their median width across
+# the clip (in the image, relative to the torso's length). On cam02 of the Pose2Sim clip the
+# flicker frames fold the shoulders to 0.05-0.4 of their usual width (0.65 of the torso) and
+# the hips to 0.02-0.2 (0.35): judged there, the repair relabelled the complement of the true
+# swap with two of five lifters; judged without them, all five find the same frames.
+READABLE_WIDTH = 0.4
 
 _PERMUTATION = list(FLIP_PERMUTATION)
 _LEFT = [JOINT_INDEX["left_shoulder"], JOINT_INDEX["left_hip"]]
@@ -39,6 +57,9 @@ _RIGHT = [JOINT_INDEX["right_shoulder"], JOINT_INDEX["right_hip"]]
 # is judged by the facing of its own girdle (hips for the legs, shoulders for the arms).
 _GIRDLES = tuple(next((JOINT_INDEX[f"left_{p}"], JOINT_INDEX[f"right_{p}"]) for p in ("hip", "shoulder")
                       if JOINT_INDEX[f"left_{p}"] in group) for group in FLIP_GROUPS)
+# Every combination of units relabelled (row h: which of FLIP_GROUPS hypothesis h swaps); row 0
+# is the detector's labelling.
+_HYPOTHESES = np.array([[(h >> u) & 1 for u in range(len(FLIP_GROUPS))] for h in range(1 << len(FLIP_GROUPS))], dtype=bool)
 
 
 def facing_yaw(joints: np.ndarray, left=_LEFT, right=_RIGHT) -> np.ndarray:
@@ -55,48 +76,90 @@ def lags_for(fps: float) -> int:
     return max(1, int(round(LAG_SECONDS * float(fps))))
 
 
+def readable_frames(xy: np.ndarray) -> np.ndarray:
+    """(T, 17, 2) image joints → (T,) bool: frames whose hips and shoulders are both open enough
+    to read a facing from (``READABLE_WIDTH``)."""
+    keep = np.ones(len(xy), dtype=bool)
+    if not len(xy):
+        return keep
+    torso = np.maximum(_torso_length(xy), 1e-9)
+    for left, right in _GIRDLES:
+        width = np.linalg.norm(xy[:, left] - xy[:, right], axis=-1) / torso
+        keep &= width >= READABLE_WIDTH * np.median(width)
+    return keep
+
+
+def _torso_length(xy: np.ndarray) -> np.ndarray:
+    """(T,) image distance from the hips' midpoint to the shoulders'."""
+    shoulders = (xy[:, JOINT_INDEX["left_shoulder"]] + xy[:, JOINT_INDEX["right_shoulder"]]) / 2
+    hips = (xy[:, JOINT_INDEX["left_hip"]] + xy[:, JOINT_INDEX["right_hip"]]) / 2
+    return np.linalg.norm(shoulders - hips, axis=-1)
+
+
 def swapped_frames(yaw: np.ndarray, yaw_swapped: np.ndarray, fps: float,
                    max_turn_rate: float = MAX_TURN_RATE, swap_cost: float = SWAP_COST,
                    lags: int | None = None) -> np.ndarray:
-    """(T,) yaws of the two labellings → (T,) bool, True where the swapped labelling is kept.
+    """(T,) yaws of the two labellings of one unit → (T,) bool, True where the swapped labelling
+    is kept (``cheapest_labelling`` with two hypotheses, every frame judged, no twist)."""
+    yaws = np.stack([yaw, yaw_swapped], axis=1)[:, :, None]
+    times = np.arange(len(yaws)) / max(float(fps), 1e-6)
+    lags = lags_for(fps) if lags is None else lags
+    return cheapest_labelling(yaws, np.array([[0], [1]]), times, lags, max_turn_rate, swap_cost) == 1
 
-    Cost of a path: for every frame and every lag k = 1 … ``lags``, the turn from k frames back
-    beyond k · ``max_turn_rate / fps``, plus ``swap_cost`` · lags per swapped frame (the turn
-    terms grow with the lags, so must the tie-breaker); the cheapest path by dynamic programming
-    over the last ``lags`` labellings (default ``lags_for(fps)``). Lags beyond one matter where
-    the detector flickers: one garbled frame, read halfway between the two facings by both
+
+def cheapest_labelling(yaws: np.ndarray, relabelled: np.ndarray, times: np.ndarray, lags: int,
+                       max_turn_rate: float = MAX_TURN_RATE, swap_cost: float = SWAP_COST,
+                       twist: tuple[int, int] | None = None, max_twist: float = MAX_TWIST,
+                       allowed: np.ndarray | None = None) -> np.ndarray:
+    """(T, H, U) facing yaws of U girdles under H labelling hypotheses at ``times`` (s;
+    hypothesis 0: as detected; ``relabelled`` (H, U) says which units each one relabels) → (T,)
+    hypothesis index per frame.
+
+    Cost of a path: for every girdle, frame and lag k = 1 … ``lags``, the turn from k frames back
+    beyond ``max_turn_rate`` times the time between them; plus ``swap_cost`` · lags per unit
+    relabelled per frame (the turn terms grow with the lags, so must the tie-breaker); with
+    ``twist`` = (u, v), plus lags · the angle between girdles u and v beyond ``max_twist`` in
+    each frame (a torso does not face two ways). ``allowed`` (T, H) bool: the hypotheses a frame
+    may take (default all). Cheapest path by dynamic programming over the
+    last ``lags`` hypotheses (fewer if H^lags would pass ``MAX_STATES``). Lags beyond one matter
+    where the detector flickers: one garbled frame, read halfway between the two facings by both
     labellings, would otherwise be a stepping stone across a 180° flip at half the cost.
     """
-    yaws = np.stack([np.asarray(yaw, dtype=np.float64), np.asarray(yaw_swapped, dtype=np.float64)], axis=1)
-    frames = len(yaws)
+    yaws, times = np.asarray(yaws, dtype=np.float64), np.asarray(times, dtype=np.float64)
+    frames, hyps = yaws.shape[:2]
     if frames == 0:
-        return np.zeros(0, dtype=bool)
-    free = max_turn_rate / max(float(fps), 1e-6)
-    lags = lags_for(fps) if lags is None else max(1, int(lags))
-    swap_cost = swap_cost * lags
-    states = 1 << lags                       # state bits: labelling of frame t − j at bit j
+        return np.zeros(0, dtype=np.int64)
+    lags = max(1, min(int(lags), int(np.log(MAX_STATES) / np.log(hyps) + 1e-9)))
+    unary = np.broadcast_to(swap_cost * lags * np.asarray(relabelled).sum(axis=1), (frames, hyps)).copy()
+    if twist is not None:
+        u, v = twist
+        apart = np.abs(wrap_near(yaws[:, :, u] - yaws[:, :, v], 0.0))
+        unary += lags * np.maximum(apart - max_twist, 0.0)
+    if allowed is not None:
+        unary[~np.asarray(allowed, dtype=bool)] = np.inf
+    states = hyps ** lags                     # state: hypotheses of frames t, t − 1, … as base-H digits
     history = np.arange(states)
-    cost = np.where(history >> 1 == 0, np.where(history & 1, swap_cost, 0.0), np.inf)
+    current = history % hyps
+    # The H possible previous states of each state: its digits shifted by one, any oldest digit;
+    # and the hypothesis each gives frame t − k.
+    prev = np.stack([history // hyps + d * hyps ** (lags - 1) for d in range(hyps)])   # (H, states)
+    earlier = [(prev // hyps ** (k - 1)) % hyps for k in range(1, lags + 1)]
+    cost = np.where(history // hyps == 0, unary[0, current], np.inf)   # before frame 0: as detected
     back = np.zeros((frames, states), dtype=np.int64)
-    current = history & 1
-    unary = np.where(current, swap_cost, 0.0)
-    # The two possible previous states of each state q: q's history shifted, oldest bit 0 or 1,
-    # and the labelling each gives frame t − k.
-    prev = np.stack([history >> 1, (history >> 1) | (1 << (lags - 1))])   # (2, states)
-    earlier = [(prev >> (k - 1)) & 1 for k in range(1, lags + 1)]
     for t in range(1, frames):
-        now = yaws[t, current][None, :]
+        now = yaws[t, current][None]                                     # (1, states, U)
         turn = np.zeros(prev.shape)
         for k in range(1, min(lags, t) + 1):
-            turn += np.maximum(np.abs(wrap_near(now - yaws[t - k, earlier[k - 1]], 0.0)) - k * free, 0.0)
+            step = np.abs(wrap_near(now - yaws[t - k, earlier[k - 1]], 0.0)) - max_turn_rate * (times[t] - times[t - k])
+            turn += np.maximum(step, 0.0).sum(axis=-1)
         total = cost[prev] + turn
         pick = total.argmin(axis=0)
         back[t] = prev[pick, history]
-        cost = total[pick, history] + unary
+        cost = total[pick, history] + unary[t, current]
     state = int(cost.argmin())
-    out = np.zeros(frames, dtype=bool)
+    out = np.zeros(frames, dtype=np.int64)
     for t in range(frames - 1, -1, -1):
-        out[t] = bool(state & 1)
+        out[t] = state % hyps
         state = back[t, state]
     return out
 
@@ -120,20 +183,34 @@ def swap_labels(kp, frames: np.ndarray, joints=None):
 
 def repair_facing(kp, model) -> tuple[object, np.ndarray]:
     """``Keypoints2D`` → (the same with the detector's front/back confusions relabelled, (T,) bool
-    frames in which anything was relabelled). Legs and arms are judged apart, each by its
-    girdle's facing under the two labellings of that unit (one extra lifter pass per unit:
-    milliseconds), so a swap of the arms alone is not "repaired" by swapping the legs too."""
+    frames in which anything was relabelled). Each of the four labellings is lifted once
+    (milliseconds) and read as the facing of its hips and shoulders; the cheapest path over the
+    readable frames (module docstring) is kept, and each other frame takes the labelling of the
+    readable frame before it (the first readable one's at the start)."""
     from ..lift.infer import lift_sequence  # the lifter reads the labellings
-    as_detected = lift_sequence(kp.xy, model).joints
-    found = []
-    for group, (left, right) in zip(FLIP_GROUPS, _GIRDLES):
-        other = swap_labels(kp, np.ones(kp.num_frames, bool), group)
-        yaw = facing_yaw(as_detected, left, right)
-        yaw_swapped = facing_yaw(lift_sequence(other.xy, model).joints, left, right)
-        found.append((group, swapped_frames(yaw, yaw_swapped, kp.fps)))
-    for group, frames in found:
+    readable = np.flatnonzero(readable_frames(kp.xy))
+    if len(readable) < 2:
+        return kp, np.zeros(kp.num_frames, dtype=bool)
+    everything = np.ones(kp.num_frames, bool)
+    yaws = np.zeros((kp.num_frames, len(_HYPOTHESES), len(FLIP_GROUPS)))
+    for h, relabel in enumerate(_HYPOTHESES):
+        labelled = kp
+        for group, swap in zip(FLIP_GROUPS, relabel):
+            labelled = swap_labels(labelled, everything, group) if swap else labelled
+        joints = lift_sequence(labelled.xy, model).joints
+        for u, (left, right) in enumerate(_GIRDLES):
+            yaws[:, h, u] = facing_yaw(joints, left, right)
+    lags = lags_for(kp.fps)
+    path = cheapest_labelling(yaws[readable], _HYPOTHESES, readable / max(float(kp.fps), 1e-6), lags, twist=(0, 1))
+    # The unreadable frames between: the cheapest path through them with the judged ones fixed.
+    allowed = np.ones(yaws.shape[:2], dtype=bool)
+    allowed[readable] = np.arange(len(_HYPOTHESES))[None, :] == path[:, None]
+    path = cheapest_labelling(yaws, _HYPOTHESES, np.arange(kp.num_frames) / max(float(kp.fps), 1e-6), lags,
+                              twist=(0, 1), allowed=allowed)
+    chosen = _HYPOTHESES[path]                      # (T, units) relabelled
+    for group, frames in zip(FLIP_GROUPS, chosen.T):
         kp = swap_labels(kp, frames, group)
-    return kp, np.any([frames for _, frames in found], axis=0)
+    return kp, chosen.any(axis=1)
 
 
 def describe_swaps(count: int) -> str:
