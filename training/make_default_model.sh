@@ -3,7 +3,7 @@
 #   bash training/make_default_model.sh [DATA_ROOT] [WORK_DIR]      (OVERWRITE=1 replaces an earlier run)
 # DATA_ROOT holds the unpacked Bandai-Namco-Research-Motiondataset-1/ and -2/ (default /work/data);
 # WORK_DIR receives the SequenceSet files, the run and the evaluation (default runs/mocap).
-# One CPU thread, ≈ 31 min of training (the budget in training/configs/default.toml: the full method).
+# One CPU thread, ≈ 31 min of training alone (63 min beside a second run) (the budget in training/configs/default.toml: the full method).
 # The equal-budget comparison with the Chen-style baseline of assets/MODEL_CARD.md is
 #   python -m training.ablations --rows chen_baseline,full --full-budget --out "$WORK/long"
 set -euo pipefail

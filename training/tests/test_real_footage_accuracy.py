@@ -1,10 +1,10 @@
 """The accuracy claims of assets/REAL_FOOTAGE.md, re-measured on the shared Pose2Sim clip with the
 real detector and the shipped model (≈ 30 s: four 100-frame 1080×1920 views are detected).
 
-Asserted with margins below the measured figures (default output 56.0 mm, MediaPipe world
-landmarks 83.2 mm, 14 common joints), so that a regression in detection, lifting, flip
+Asserted with margins below the measured figures (default output 57.4 mm, MediaPipe world
+landmarks 86.9 mm, 14 common joints), so that a regression in detection, lifting, flip
 averaging, the swap repair, the blend or cleaning fails here: the default output is at most
-0.75 × MediaPipe's own 3D in the mean (measured 0.67; issue 11's goal was 0.85) and beats its
+0.75 × MediaPipe's own 3D in the mean (measured 0.66; issue 11's goal was 0.85) and beats its
 bone directions on at least three views (measured four); the swap repair wins back cam02;
 cleaning costs at most 1 mm on any view."""
 from pathlib import Path
@@ -54,8 +54,9 @@ def test_cleaning_never_costs_more_than_a_millimetre(scores):
 
 
 def test_swap_repair_wins_back_the_view_mediapipe_reads_back_to_front(scores):
-    """cam02: MediaPipe swaps left and right in 28 % of the frames; relabelled, the default output
-    there beats the raw lift on the detector's labels by more than 40 mm (measured 50 vs 116)."""
+    """cam02: MediaPipe swaps left and right in 31 % of the frames (and folds a girdle where it
+    flickers); relabelled, the default output there beats the raw lift on the detector's labels
+    by more than 40 mm (measured 53 vs 124; session 6's repair on this detection: 221)."""
     cam02 = 1
     assert scores["default output"][cam02]["pmpjpe14"] < scores["raw lift"][cam02]["pmpjpe14"] - 40.0
     assert scores["default output"][cam02]["pmpjpe14"] < 0.7 * scores["MediaPipe world"][cam02]["pmpjpe14"]
