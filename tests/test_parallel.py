@@ -159,3 +159,26 @@ def test_people_counted_on_the_detection_pass_as_before(tmp_path, long_clip):
         assert [len(p) for p in got] == [len(p) for p in ref] and calls == list(range(1, 31))
         assert all(np.array_equal(a.points, b.points) for fa, fb in zip(got, ref) for a, b in zip(fa, fb))
         assert expect == (4 if clip == two else 1)
+
+
+def test_people_watch_counts_beside_the_detection_and_hands_back_its_failure():
+    """``chunks.PeopleWatch`` counts in a thread of its own: a sample with two people sets
+    ``crowd`` (the awaited first sample says so at once), and a failure of the count is raised
+    in the detecting thread, not lost in the counting one."""
+    from ambiblend.core.detect.chunks import PeopleWatch
+    from ambiblend.core.detect.mediapipe_pose import Pose
+    one = Pose(points=np.array([[0.0, 0.0], [10.0, 30.0]]), visibility=np.ones(2), world=np.zeros((2, 3)))
+    two = [one, one._replace(points=one.points + [50.0, 0.0])]
+    seen = iter([[one], two])
+    with PeopleWatch(lambda rgb: next(seen)) as watch:
+        frame = np.zeros((4, 4, 3), np.uint8)
+        assert watch.add(frame, wait=True) is False
+        watch.add(frame)
+        assert watch.finish() is True
+
+    def broken(rgb):
+        raise RuntimeError("the counting landmarker failed")
+    with PeopleWatch(broken) as watch:
+        watch.add(np.zeros((4, 4, 3), np.uint8))
+        with pytest.raises(RuntimeError, match="counting landmarker failed"):
+            watch.finish()

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import queue
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,28 +70,97 @@ def detect_range(path, fps: float, chunk: Chunk, num_poses: int = 1, count: tupl
     (MediaPipe's filter uses their differences only).
 
     count: (max_people, every): also look for people on the still frames of [start, stop) whose
-    index is a multiple of ``every``, and return None at the first one showing two or more.
+    index is a multiple of ``every`` (``PeopleWatch``, beside the detection), and return None
+    once one shows two or more.
     progress: ``progress(done, total)`` after each kept frame; False cancels (DetectionCancelled).
     """
     count_to = None if chunk.stop is None else chunk.stop - chunk.first
     out = []
     with ExitStack() as stack:
         run = stack.enter_context(PoseRunner(fps=fps, num_poses=num_poses))
-        counter = every = None
+        watch = every = None
         if count is not None:
             counter = stack.enter_context(PoseRunner(fps=fps, num_poses=count[0], still_images=True,
                                                      min_detection_confidence=COUNT_CONFIDENCE,
                                                      min_presence_confidence=COUNT_CONFIDENCE))
-            every = count[1]
+            watch, every = stack.enter_context(PeopleWatch(counter)), count[1]
         for i, rgb in enumerate(frames(path, count_to, start=chunk.first), chunk.first):
-            if counter is not None and i >= chunk.start and i % every == 0 and count_distinct(counter(rgb)) > 1:
-                return None
+            if watch is not None:
+                if watch.crowd.is_set():
+                    return None
+                if i >= chunk.start and i % every == 0:
+                    # The first sample is awaited: two people there is the common case, and
+                    # then no frame is detected (nor reported) twice.
+                    if watch.add(rgb, wait=watch.samples == 0):
+                        return None
             poses = run(rgb)
             if i >= chunk.start:
                 out.append(poses)
                 if progress is not None and progress(len(out), max(total, len(out))) is False:
                     raise DetectionCancelled(f"Detection of {Path(path).name} was cancelled.")
+        if watch is not None and watch.finish():
+            return None
     return out
+
+
+_STOP = object()   # ends PeopleWatch's thread
+
+
+class PeopleWatch:
+    """People counted on sampled frames in a thread of its own beside the detection: MediaPipe
+    releases the GIL while it runs, so the count (a still-image detection every COUNT_EVERY_S,
+    about a fifth of the detection's work at 30 fps) takes the other core instead of lengthening
+    the pass. ``crowd`` is set at the first sample showing two or more (``count_distinct``).
+    Use as a context manager: leaving it stops the thread."""
+
+    QUEUED = 4   # samples waiting at most (a 1080p frame is 6 MB); the detection waits beyond
+
+    def __init__(self, counter: PoseRunner):
+        self._counter = counter
+        self._samples: queue.Queue = queue.Queue(maxsize=self.QUEUED)
+        self.crowd = threading.Event()
+        self.samples = 0                      # queued so far
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="ambiblend-people-count", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (rgb := self._samples.get()) is not _STOP:
+            try:
+                if not self.crowd.is_set() and self._error is None and count_distinct(self._counter(rgb)) > 1:
+                    self.crowd.set()
+            except BaseException as exc:      # handed to the detecting thread by finish()
+                self._error = exc
+            finally:
+                self._samples.task_done()
+
+    def add(self, rgb, wait: bool = False) -> bool:
+        """Queue a sample; wait: until it (and those before it) are counted. → whether two or
+        more people were seen so far."""
+        self._samples.put(rgb)
+        self.samples += 1
+        if wait:
+            self._samples.join()
+        return self.crowd.is_set()
+
+    def finish(self) -> bool:
+        """Waits for the samples queued → whether one showed two or more people (re-raises the
+        count's own failure)."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+        return self.crowd.is_set()
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._samples.put(_STOP)
+            self._thread.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._stop()
 
 
 def _chunk_task(item, _state) -> list[list[Pose]] | None:
