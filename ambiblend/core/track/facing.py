@@ -5,7 +5,7 @@ A single-view detector sometimes takes a person seen from behind for one seen fr
 points are still in the right places, so nothing jumps in the image for long, and the lifter
 turns the wrong labels into a plausible body facing the other way. Bodies do not turn like
 that: read as 3D, the stretch starts and ends with the body's facing direction jumping by up to
-180° between two frames. On the Pose2Sim cam02 view MediaPipe did this in 28 % of the frames,
+180° between two frames. On the Pose2Sim cam02 view MediaPipe did this in about 30 % of the frames,
 costing 38 mm PMPJPE there.
 
 So each frame gets four hypotheses (the labels as detected; the legs, the arms or both
@@ -19,8 +19,8 @@ as it is: nothing in one view can tell). A swap of one limb pair alone is relabe
 Where the detector flickers between the labellings it also folds a girdle onto itself (left
 and right points a few pixels apart), and the facing read from such a frame is noise that can
 outweigh everything else: only frames whose girdles are open in the image (``readable_frames``)
-are judged, compared over the time between them; the others take the labelling of the judged
-frame before them.
+are judged, compared over the time between them; the frames between get the cheapest labelling
+with the judged ones fixed.
 """
 from __future__ import annotations
 
@@ -185,8 +185,8 @@ def repair_facing(kp, model) -> tuple[object, np.ndarray]:
     """``Keypoints2D`` → (the same with the detector's front/back confusions relabelled, (T,) bool
     frames in which anything was relabelled). Each of the four labellings is lifted once
     (milliseconds) and read as the facing of its hips and shoulders; the cheapest path over the
-    readable frames (module docstring) is kept, and each other frame takes the labelling of the
-    readable frame before it (the first readable one's at the start)."""
+    readable frames (module docstring) fixes their labellings, then a second pass finds the
+    cheapest labelling of the frames between with those fixed."""
     from ..lift.infer import lift_sequence  # the lifter reads the labellings
     readable = np.flatnonzero(readable_frames(kp.xy))
     if len(readable) < 2:
