@@ -60,3 +60,14 @@ def test_swap_repair_wins_back_the_view_mediapipe_reads_back_to_front(scores):
     cam02 = 1
     assert scores["default output"][cam02]["pmpjpe14"] < scores["raw lift"][cam02]["pmpjpe14"] - 40.0
     assert scores["default output"][cam02]["pmpjpe14"] < 0.7 * scores["MediaPipe world"][cam02]["pmpjpe14"]
+
+
+def test_every_view_is_counted_as_one_person():
+    """The figures above are those of one-person detection: in session 6 a duplicate of the man
+    inside his own box (cam02, one sampled frame) sent that view through the many-people pass,
+    and its good score hid a swap repair that failed on the one-person detection."""
+    if not DATA.is_dir():
+        pytest.skip(f"the shared clip is not at {DATA}")
+    from ambiblend.core.detect.mediapipe_pose import count_people
+    assert {video.stem: count_people(video) for video in sorted(DATA.glob("cam*.mp4"))} == \
+        {f"cam0{i}": 1 for i in range(1, 5)}
