@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .assets import BUNDLED_WEIGHTS, bundled_weights
+from .assets import bundled_weights
 from .errors import AmbiblendError
 from .geometry import camera_to_blender
 from .lift.checkpoint import LiftingModel, load_model, pick_device
@@ -299,13 +299,13 @@ def relabel_swaps(kp, model: LiftingModel, options: PipelineOptions):
 
 @lru_cache(maxsize=1)
 def _bundled_judge() -> LiftingModel:
-    return load_model(BUNDLED_WEIGHTS, "cpu")
+    return load_model(bundled_weights(), "cpu")
 
 
 def swap_judge(model: LiftingModel) -> LiftingModel:
     """The lifter that reads the facing for ``relabel_swaps``: the bundled default model (numpy,
     loaded once), or ``model`` where it is missing (a checkout without assets)."""
-    return _bundled_judge() if BUNDLED_WEIGHTS.is_file() else model
+    return _bundled_judge() if bundled_weights().is_file() else model
 
 
 def _lift_to_world(kp, model: LiftingModel, options: PipelineOptions):

@@ -22,7 +22,7 @@ import numpy as np
 from ..assets import ASSETS
 from ..errors import AmbiblendError
 from ..track.choose import choose
-from ..track.people import People
+from ..track.people import People, box_overlap
 from ..track.tracker import Detection, track
 from .keypoints import Keypoints2D
 from .landmarks import MEDIAPIPE_33, to_h36m
@@ -148,16 +148,9 @@ def count_distinct(poses: list[Pose]) -> int:
     kept: list[np.ndarray] = []
     for box in boxes:
         area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
-        if not any(_overlap(box, big) / area >= SAME_PERSON_INSIDE for big in kept):
+        if not any(box_overlap(box, big) / area >= SAME_PERSON_INSIDE for big in kept):
             kept.append(box)
     return len(kept)
-
-
-def _overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Area of the intersection of boxes (x0, y0, x1, y1)."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return float(max(w, 0.0) * max(h, 0.0))
 
 
 def count_people(path, max_frames: int | None = None, max_people: int = DEFAULT_MAX_PEOPLE,

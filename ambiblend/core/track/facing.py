@@ -29,7 +29,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..geometry import wrap_near
-from ..skeleton import FLIP_GROUPS, FLIP_PERMUTATION, JOINT_INDEX
+from ..skeleton import FLIP_GROUPS, FLIP_PERMUTATION, JOINT_INDEX, ROOT, THORAX
 
 MAX_TURN_RATE = np.radians(720.0)   # rad/s a body's facing may turn between frames at no cost
 SWAP_COST = np.radians(2.0)         # rad per frame relabelled and per lag: ties go to the detector
@@ -82,18 +82,11 @@ def readable_frames(xy: np.ndarray) -> np.ndarray:
     keep = np.ones(len(xy), dtype=bool)
     if not len(xy):
         return keep
-    torso = np.maximum(_torso_length(xy), 1e-9)
+    torso = np.maximum(np.linalg.norm(xy[:, THORAX] - xy[:, ROOT], axis=-1), 1e-9)
     for left, right in _GIRDLES:
         width = np.linalg.norm(xy[:, left] - xy[:, right], axis=-1) / torso
         keep &= width >= READABLE_WIDTH * np.median(width)
     return keep
-
-
-def _torso_length(xy: np.ndarray) -> np.ndarray:
-    """(T,) image distance from the hips' midpoint to the shoulders'."""
-    shoulders = (xy[:, JOINT_INDEX["left_shoulder"]] + xy[:, JOINT_INDEX["right_shoulder"]]) / 2
-    hips = (xy[:, JOINT_INDEX["left_hip"]] + xy[:, JOINT_INDEX["right_hip"]]) / 2
-    return np.linalg.norm(shoulders - hips, axis=-1)
 
 
 def swapped_frames(yaw: np.ndarray, yaw_swapped: np.ndarray, fps: float,

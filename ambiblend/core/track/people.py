@@ -18,6 +18,13 @@ from ..errors import AmbiblendError
 MIN_BOX_CONF = 0.3   # joints below this confidence do not widen a person's box
 
 
+def box_overlap(a, b) -> float:
+    """Area of the intersection of boxes (x0, y0, x1, y1) (0 when they do not meet)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return float(w * h) if w > 0 and h > 0 else 0.0
+
+
 def boxes(xy: np.ndarray, conf: np.ndarray) -> np.ndarray:
     """Bounding boxes (..., 4) = (x0, y0, x1, y1) pixels of joints xy (..., 17, 2), conf (..., 17).
 

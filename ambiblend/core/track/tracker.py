@@ -48,7 +48,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..skeleton import NUM_JOINTS, ROOT
-from .people import People, boxes
+from .people import People, box_overlap, boxes
 
 DUPLICATE_IOU = 0.7
 FRAGMENT_IOU = 0.5
@@ -92,11 +92,9 @@ def _size(box) -> float:
 
 
 def _iou(a, b) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if not (w > 0 and h > 0):
+    inter = box_overlap(a, b)
+    if inter == 0.0:
         return 0.0
-    inter = w * h
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return float(inter / union) if union > 0 else 0.0
 
